@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One concern per module: C shims (system libraries only), a pure domain core,
+// one adapter per C library, the ingest pipeline, the service wiring, and thin
+// executables. No third-party Swift packages.
+let package = Package(
+    name: "Yizhan",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "yizhan", targets: ["yizhan"]),
+        .executable(name: "firmware-sim", targets: ["firmware-sim"]),
+        .executable(name: "ingest-bench", targets: ["IngestBench"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
+                       providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+
+        .target(name: "YizhanCore"),
+        .target(name: "YizhanStore", dependencies: ["YizhanCore", "CSQLite"]),
+        .target(name: "YizhanMQTT", dependencies: ["CMosquitto"]),
+        .target(name: "YizhanHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(name: "YizhanProcess"),
+        .target(name: "YizhanIngest", dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT"]),
+        .target(name: "YizhanService",
+                dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanHTTP",
+                               "YizhanProcess", "YizhanIngest"]),
+        .executableTarget(name: "yizhan", dependencies: ["YizhanService"]),
+
+        .target(name: "FirmwareSimKit", dependencies: ["YizhanCore", "YizhanMQTT"],
+                path: "firmware-sim/Sources/FirmwareSimKit"),
+        .executableTarget(name: "firmware-sim", dependencies: ["FirmwareSimKit"],
+                          path: "firmware-sim/Sources/firmware-sim"),
+
+        .executableTarget(name: "IngestBench",
+                          dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "FirmwareSimKit"],
+                          path: "Benchmarks/IngestBench"),
+
+        .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
+        .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),
+        .testTarget(name: "YizhanHTTPTests", dependencies: ["YizhanHTTP"]),
+        .testTarget(name: "IntegrationTests",
+                    dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess",
+                                   "YizhanService", "FirmwareSimKit", "yizhan", "firmware-sim"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
