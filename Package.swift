@@ -6,7 +6,7 @@ import PackageDescription
 // executables. No third-party Swift packages.
 let package = Package(
     name: "Yizhan",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "yizhan", targets: ["yizhan"]),
         .executable(name: "firmware-sim", targets: ["firmware-sim"]),
@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),
         .testTarget(name: "YizhanHTTPTests", dependencies: ["YizhanHTTP"]),
+        .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "YizhanCore", "YizhanMQTT", "YizhanProcess"]),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess",
                                    "YizhanService", "FirmwareSimKit", "yizhan", "firmware-sim"]),

@@ -1,0 +1,26 @@
+# The two commands of the README:
+#   make demo   install what is needed, build, run the service with a private broker and a simulated fleet
+#   make test   build and run every test (unit and integration, against real mosquitto and SQLite)
+.PHONY: demo test deps build release bench clean
+
+deps:
+	scripts/install-deps.sh
+
+build:
+	swift build
+
+release:
+	swift build -c release
+
+test: deps
+	swift build --build-tests
+	swift test --no-parallel
+
+demo: deps release
+	scripts/demo.sh
+
+bench: deps release
+	.build/release/ingest-bench
+
+clean:
+	rm -rf .build var

@@ -1,0 +1,305 @@
+import Foundation
+import YizhanCore
+import YizhanStore
+
+/// Takes messages from the MQTT thread and commits them to the store.
+///
+/// `accept` runs on libmosquitto's thread: it journals the message (durable
+/// before the PUBACK leaves) and queues it, nothing more. One writer thread
+/// decodes queued messages and commits them in batches bounded by size and
+/// time, each batch in one transaction together with the journal position it
+/// covers, so a crash at any point replays exactly the uncommitted tail.
+public final class IngestPipeline: @unchecked Sendable {
+    public struct Settings: Sendable {
+        /// A batch closes at this many messages...
+        public var batchMessages = 5_000
+        /// ...or this long after its first message arrived.
+        public var batchDelayMs = 200
+        /// Beyond this many queued messages the MQTT thread waits, pushing back on the broker.
+        public var maxQueued = 200_000
+        /// How often an idle writer still records that the service is receiving.
+        public var receivingTickMs = 2_000
+
+        public init() {}
+    }
+
+    private struct Queued {
+        let record: JournalRecord
+        let position: JournalPosition
+    }
+
+    private let journal: Journal
+    private let writer: StoreWriter
+    private let decoder: TelemetryDecoder
+    private let prefix: String
+    private let limits: IngestLimits
+    private let registry: LiveRegistry
+    private let clock: @Sendable () -> Int64
+    private let settings: Settings
+    private let log: @Sendable (String) -> Void
+
+    private let cond = NSCondition()
+    private var queue: [Queued] = []
+    private var stopping = false
+    private var thread: Thread?
+    private var finished = false
+    private var receiving: ReceivingInterval?
+    private var receivingDirty = false
+    private var lastReceivingWrite: Int64 = 0
+
+    private let stateLock = NSLock()
+    private var counters = IngestCounters()
+    private var stations: [String: StationLiveState] = [:]
+    private var committedThrough: JournalPosition
+
+    public init(journal: Journal, writer: StoreWriter, prefix: String, limits: IngestLimits, registry: LiveRegistry,
+                initialStations: [String: StationLiveState] = [:], settings: Settings = Settings(),
+                clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) throws {
+        self.journal = journal
+        self.writer = writer
+        self.decoder = TelemetryDecoder(prefix: prefix, limits: limits)
+        self.prefix = prefix
+        self.limits = limits
+        self.registry = registry
+        self.settings = settings
+        self.clock = clock
+        self.log = log
+        self.stations = initialStations
+        committedThrough = try writer.meta(Self.checkpointKey).flatMap(JournalPosition.init) ?? .start
+    }
+
+    static let checkpointKey = "journal.position"
+
+    // MARK: start-up
+
+    /// Commits what the journal holds beyond the store's checkpoint: messages a
+    /// killed process had acknowledged but not yet committed. Call before `start`.
+    @discardableResult
+    public func recover() throws -> Int {
+        var pending: [Queued] = []
+        var count = 0
+        try journal.replay(from: committedThrough) { record, position in
+            pending.append(Queued(record: record, position: position))
+            count += 1
+            if pending.count >= settings.batchMessages {
+                try commit(pending, extra: StoreBatch())
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { try commit(pending, extra: StoreBatch()) }
+        stateLock.withLock { counters.recovered += count }
+        journal.discard(before: committedThrough)
+        return count
+    }
+
+    public func start() {
+        let t = Thread { [self] in runWriter() }
+        t.name = "yizhan-writer"
+        thread = t
+        t.start()
+    }
+
+    // MARK: MQTT thread
+
+    /// Makes the message durable and queues it. Returns only once the journal has it.
+    public func accept(topic: String, payload: [UInt8]) {
+        let now = clock()
+        let record: JournalRecord
+        if payload.count > limits.maxPayloadBytes {
+            record = JournalRecord(kind: .oversized, receivedAt: now, topic: topic, payload: [], size: payload.count)
+        } else {
+            record = JournalRecord(kind: .message, receivedAt: now, topic: topic, payload: payload, size: payload.count)
+        }
+        cond.lock()
+        while queue.count >= settings.maxQueued && !stopping { cond.wait() }
+        do {
+            let position = try journal.append(record)
+            queue.append(Queued(record: record, position: position))
+            if queue.count >= settings.batchMessages { cond.broadcast() }
+        } catch {
+            // Without the journal a PUBACK would promise what a crash could lose.
+            // Exiting makes the broker redeliver to the next process.
+            log("FATAL: \(error); exiting so the broker redelivers unacknowledged messages")
+            exit(75)
+        }
+        cond.unlock()
+    }
+
+    /// The subscription is in place: from now on the service is receiving.
+    public func receivingStarted() {
+        cond.lock()
+        let now = clock()
+        receiving = ReceivingInterval(start: now, end: now)
+        receivingDirty = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// The link to the broker is gone: the service is blind until it is back.
+    public func receivingStopped() {
+        cond.lock()
+        if var r = receiving {
+            r.end = clock()
+            receiving = r
+            receivingDirty = true
+            closingInterval = r
+            receiving = nil
+        }
+        cond.broadcast()
+        cond.unlock()
+    }
+    private var closingInterval: ReceivingInterval?
+
+    public var isReceiving: Bool { cond.withLock { receiving != nil } }
+
+    // MARK: writer thread
+
+    private func runWriter() {
+        while true {
+            cond.lock()
+            var deadline = Date(timeIntervalSinceNow: Double(settings.receivingTickMs) / 1000)
+            while !stopping {
+                if queue.count >= settings.batchMessages { break }
+                if let first = queue.first {
+                    let due = Date(timeIntervalSince1970: Double(first.record.receivedAt + Int64(settings.batchDelayMs)) / 1000)
+                    if due < deadline { deadline = due }
+                }
+                if !cond.wait(until: deadline) { break }
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            cond.broadcast()
+            let stop = stopping
+            var extra = StoreBatch()
+            let now = clock()
+            if let closing = closingInterval {
+                extra.receiving = closing
+                closingInterval = nil
+            } else if var r = receiving, receivingDirty || now - lastReceivingWrite >= Int64(settings.receivingTickMs) || !batch.isEmpty {
+                r.end = now
+                receiving = r
+                extra.receiving = r
+                receivingDirty = false
+            }
+            cond.unlock()
+
+            if !batch.isEmpty || extra.receiving != nil {
+                commitRetrying(batch, extra: extra)
+                if extra.receiving != nil { lastReceivingWrite = now }
+            }
+            if stop && cond.withLock({ queue.isEmpty }) { break }
+        }
+        cond.withLock {
+            finished = true
+            cond.broadcast()
+        }
+    }
+
+    /// A store error (disk full, locked file) must not drop what the broker was told is safe:
+    /// keep the batch and retry; the journal still holds it if the process dies meanwhile.
+    private func commitRetrying(_ batch: [Queued], extra: StoreBatch) {
+        var delay: UInt32 = 100_000
+        while true {
+            do {
+                try commit(batch, extra: extra)
+                return
+            } catch {
+                stateLock.withLock { counters.storeErrors += 1 }
+                log("store commit failed, retrying: \(error)")
+                usleep(delay)
+                delay = min(delay * 2, 5_000_000)
+            }
+        }
+    }
+
+    private func commit(_ messages: [Queued], extra: StoreBatch) throws {
+        var batch = extra
+        let registry = self.registry.registry
+        var rejectCounts: [RejectReason: Int] = [:]
+        var samples = 0, bytes = 0, statusCount = 0
+        var heard: [String: Int64] = [:]
+        for q in messages {
+            let r = q.record
+            bytes += r.size
+            let decoded: DecodedMessage
+            if r.kind == .oversized {
+                decoded = oversized(r)
+            } else {
+                decoded = decoder.decode(topic: r.topic, payload: r.payload, receivedAt: r.receivedAt, registry: registry)
+            }
+            samples += decoded.samples
+            batch.readings.append(contentsOf: decoded.readings)
+            batch.rejects.append(contentsOf: decoded.rejects)
+            for reject in decoded.rejects { rejectCounts[reject.reason, default: 0] += 1 }
+            if let s = decoded.status {
+                batch.statuses.append(s)
+                statusCount += 1
+            }
+            if let station = decoded.readings.first?.station ?? decoded.status?.station {
+                heard[station] = max(heard[station] ?? .min, r.receivedAt)
+            }
+        }
+        if let last = messages.last { batch.meta[Self.checkpointKey] = last.position.description }
+        let result = try writer.commit(batch)
+
+        stateLock.lock()
+        counters.messages += messages.count
+        counters.payloadBytes += bytes
+        counters.samples += samples
+        counters.readingsStored += result.readingsStored
+        counters.duplicates += result.duplicates
+        counters.statusMessages += statusCount
+        counters.commits += 1
+        for (reason, n) in rejectCounts { counters.rejects[reason, default: 0] += n }
+        for reading in batch.readings {
+            let seen = stations[reading.station]?.lastSeen ?? .min
+            if reading.ts > seen { stations[reading.station, default: StationLiveState()].lastSeen = reading.ts }
+        }
+        for status in batch.statuses { stations[status.station, default: StationLiveState()].online = status.online }
+        for (station, at) in heard { stations[station, default: StationLiveState()].lastHeard = at }
+        if let last = messages.last {
+            let previous = committedThrough
+            committedThrough = last.position
+            if last.position.segment > previous.segment { journal.discard(before: last.position) }
+        }
+        stateLock.unlock()
+    }
+
+    /// The journal kept only the size of an oversized payload; its reject needs no more.
+    private func oversized(_ r: JournalRecord) -> DecodedMessage {
+        let station = StationTopic.parse(r.topic, prefix: prefix)?.station
+        let reject = Reject(ts: r.receivedAt, station: station, topic: r.topic, reason: .tooLarge,
+                            detail: "payload of \(r.size) bytes exceeds \(limits.maxPayloadBytes)")
+        return DecodedMessage(readings: [], rejects: [reject], status: nil, samples: 0)
+    }
+
+    /// Stops taking messages, commits everything taken, and joins the writer.
+    public func stop() {
+        cond.lock()
+        if let r = receiving {
+            var closed = r
+            closed.end = clock()
+            closingInterval = closed
+            receiving = nil
+        }
+        stopping = true
+        cond.broadcast()
+        if thread != nil {
+            while !finished { cond.wait() }
+        }
+        cond.unlock()
+    }
+
+    // MARK: observation
+
+    public var snapshot: IngestCounters { stateLock.withLock { counters } }
+
+    public var stationStates: [String: StationLiveState] { stateLock.withLock { stations } }
+
+    public func stationState(_ id: String) -> StationLiveState? { stateLock.withLock { stations[id] } }
+
+    /// Messages taken but not yet committed, and how long the oldest has waited (ms).
+    public func backlog(now: Int64) -> (messages: Int, lagMs: Int64) {
+        cond.withLock { (queue.count, queue.first.map { max(0, now - $0.record.receivedAt) } ?? 0) }
+    }
+}

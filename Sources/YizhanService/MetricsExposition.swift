@@ -1,0 +1,73 @@
+import Foundation
+import YizhanCore
+import YizhanIngest
+
+/// Prometheus text exposition (format 0.0.4) of the service's counters and gauges.
+final class MetricsExposition: Sendable {
+    let pipeline: IngestPipeline
+    let status: ServiceStatus
+    let registry: LiveRegistry
+    let dbPath: String
+    let journalDirectory: String
+    let clock: @Sendable () -> Int64
+
+    init(pipeline: IngestPipeline, status: ServiceStatus, registry: LiveRegistry, dbPath: String,
+         journalDirectory: String, clock: @escaping @Sendable () -> Int64) {
+        self.pipeline = pipeline
+        self.status = status
+        self.registry = registry
+        self.dbPath = dbPath
+        self.journalDirectory = journalDirectory
+        self.clock = clock
+    }
+
+    func render() -> String {
+        let c = pipeline.snapshot
+        let backlog = pipeline.backlog(now: clock())
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, Double)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, value) in samples { out += "\(name)\(labels) \(JSONText.format(value))\n" }
+        }
+        family("yizhan_messages_received_total", "counter", "MQTT messages taken from the broker and committed.",
+               [("", Double(c.messages))])
+        family("yizhan_payload_bytes_total", "counter", "Bytes of MQTT payload taken.", [("", Double(c.payloadBytes))])
+        family("yizhan_samples_received_total", "counter", "Samples decoded from telemetry messages.", [("", Double(c.samples))])
+        family("yizhan_readings_stored_total", "counter", "Readings newly written to the store.", [("", Double(c.readingsStored))])
+        family("yizhan_readings_duplicate_total", "counter",
+               "Readings already stored (QoS 1 redelivery, replayed batches); stored once.", [("", Double(c.duplicates))])
+        family("yizhan_status_messages_total", "counter", "Station status messages (online / Last Will offline).",
+               [("", Double(c.statusMessages))])
+        family("yizhan_rejects_total", "counter", "Rejected input by reason (see /api/v1/rejects).",
+               RejectReason.allCases.map { ("{reason=\"\($0.rawValue)\"}", Double(c.rejects[$0] ?? 0)) })
+        // The alerting core is not built yet; the family exists so dashboards need not change.
+        family("yizhan_alerts_firing", "gauge", "Alerts firing now, by severity.",
+               ["critical", "major", "warning", "info"].map { ("{severity=\"\($0)\"}", 0) })
+        family("yizhan_ingest_lag_seconds", "gauge", "Age of the oldest message taken but not yet committed.",
+               [("", Double(backlog.lagMs) / 1000)])
+        family("yizhan_ingest_queue_messages", "gauge", "Messages taken (journaled) but not yet committed.",
+               [("", Double(backlog.messages))])
+        family("yizhan_store_commits_total", "counter", "Store transactions committed.", [("", Double(c.commits))])
+        family("yizhan_store_errors_total", "counter", "Store commits that failed and were retried.", [("", Double(c.storeErrors))])
+        family("yizhan_journal_recovered_messages_total", "counter",
+               "Messages replayed from the journal at start-up (taken before a crash, not yet committed).",
+               [("", Double(c.recovered))])
+        family("yizhan_store_bytes", "gauge", "Size of the SQLite store on disk (database and WAL).",
+               [("", Double(fileSize(dbPath) + fileSize(dbPath + "-wal")))])
+        family("yizhan_journal_bytes", "gauge", "Size of the ingest journal on disk.", [("", Double(journalBytes()))])
+        family("yizhan_mqtt_subscribed", "gauge", "1 while connected and subscribed to the broker.",
+               [("", status.subscribed ? 1 : 0)])
+        family("yizhan_stations_registered", "gauge", "Stations in the registry.", [("", Double(registry.registry.stations.count))])
+        return out
+    }
+
+    private func fileSize(_ path: String) -> Int64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : 0
+    }
+
+    private func journalBytes() -> Int64 {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []
+        return names.reduce(0) { $0 + fileSize(journalDirectory + "/" + $1) }
+    }
+}

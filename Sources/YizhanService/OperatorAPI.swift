@@ -1,0 +1,198 @@
+import Foundation
+import YizhanCore
+import YizhanHTTP
+import YizhanIngest
+import YizhanStore
+
+/// The read side of the HTTP API from api.md: health, metrics, stations, series, rejects.
+/// Runs on libmicrohttpd's threads; reads go to WAL reader connections, never the writer.
+final class OperatorAPI: Sendable {
+    let reader: StoreReader
+    let pipeline: IngestPipeline
+    let registry: LiveRegistry
+    let status: ServiceStatus
+    let metrics: MetricsExposition
+    let config: ServiceConfig
+    let clock: @Sendable () -> Int64
+
+    init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, status: ServiceStatus,
+         metrics: MetricsExposition, config: ServiceConfig, clock: @escaping @Sendable () -> Int64) {
+        self.reader = reader
+        self.pipeline = pipeline
+        self.registry = registry
+        self.status = status
+        self.metrics = metrics
+        self.config = config
+        self.clock = clock
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        do {
+            switch (request.method, parts) {
+            case ("GET", ["healthz"]):
+                return .json(200, "{\"status\":\"ok\"}")
+            case ("GET", ["readyz"]):
+                return readiness()
+            case ("GET", ["metrics"]):
+                return .text(200, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            case ("GET", ["api", "v1", "stations"]):
+                return .json(200, try stationList())
+            case ("GET", ["api", "v1", "stations", let id]):
+                return try stationDetail(id)
+            case ("GET", ["api", "v1", "stations", let id, "series"]):
+                return try series(id, request.query)
+            case ("GET", ["api", "v1", "rejects"]):
+                return try rejects(request.query)
+            case (_, ["healthz"]), (_, ["readyz"]), (_, ["metrics"]), (_, ["api", "v1", "stations"]),
+                 (_, ["api", "v1", "stations", _]), (_, ["api", "v1", "stations", _, "series"]), (_, ["api", "v1", "rejects"]):
+                return .json(405, JSONText.error("method \(request.method) not allowed on \(request.path)"))
+            default:
+                return .json(404, JSONText.error("no such endpoint: \(request.path)"))
+            }
+        } catch let bad as BadParameter {
+            return .json(400, JSONText.error(bad.message))
+        } catch {
+            return .json(500, JSONText.error("internal error: \(error)"))
+        }
+    }
+
+    private func readiness() -> HTTPResponse {
+        let mqtt = status.subscribed
+        let store = status.storeWritable
+        var j = JSONText()
+        j.raw("{\"ready\":"); j.bool(mqtt && store)
+        j.raw(",\"mqtt\":"); j.string(mqtt ? "subscribed" : "disconnected")
+        j.raw(",\"store\":"); j.string(store ? "writable" : "failing")
+        j.raw("}")
+        return .json(mqtt && store ? 200 : 503, j.text)
+    }
+
+    /// Online: the station's last status was not the Last Will's `offline` and it was
+    /// heard from (service clock) within `offline_after`.
+    private func isOnline(_ s: StationLiveState?, now: Int64) -> Bool {
+        guard let s, let heard = s.lastHeard else { return false }
+        return s.online != false && now - heard <= config.offlineAfterMs
+    }
+
+    private func writeStation(_ st: Station, _ live: StationLiveState?, now: Int64, into j: inout JSONText) {
+        j.raw("{\"id\":"); j.string(st.id)
+        j.raw(",\"name\":"); j.string(st.name)
+        j.raw(",\"region\":"); j.string(st.region)
+        j.raw(",\"unmanned\":"); j.bool(st.unmanned)
+        j.raw(",\"online\":"); j.bool(isOnline(live, now: now))
+        j.raw(",\"last_seen\":"); j.time(live?.lastSeen)
+        // Alert rules arrive with the alerting core; until then nothing can be firing.
+        j.raw(",\"firing\":[]")
+    }
+
+    private func stationList() throws -> String {
+        let now = clock()
+        let live = pipeline.stationStates
+        var j = JSONText()
+        j.raw("[")
+        for (i, st) in registry.registry.stations.sorted(by: { $0.id < $1.id }).enumerated() {
+            if i > 0 { j.raw(",") }
+            writeStation(st, live[st.id], now: now, into: &j)
+            j.raw("}")
+        }
+        j.raw("]")
+        return j.text
+    }
+
+    private func stationDetail(_ id: String) throws -> HTTPResponse {
+        guard let st = registry.registry.station(id) else {
+            return .json(404, JSONText.error("unknown station \"\(id)\""))
+        }
+        let latest = try reader.latest(station: id)
+        var j = JSONText()
+        writeStation(st, pipeline.stationState(id), now: clock(), into: &j)
+        j.raw(",\"latest\":{")
+        for (i, metric) in latest.keys.sorted().enumerated() {
+            if i > 0 { j.raw(",") }
+            j.string(metric)
+            j.raw(":{\"value\":"); j.value(latest[metric]!.value)
+            j.raw(",\"ts\":"); j.time(latest[metric]!.ts)
+            j.raw("}")
+        }
+        j.raw("}}")
+        return .json(200, j.text)
+    }
+
+    static let maxPoints = 100_000
+
+    private func series(_ id: String, _ query: [String: String]) throws -> HTTPResponse {
+        guard registry.registry.station(id) != nil else {
+            return .json(404, JSONText.error("unknown station \"\(id)\""))
+        }
+        guard let metric = query["metric"] else { throw BadParameter("metric: required (e.g. metric=fridge_c)") }
+        guard MetricCatalog.isValidName(metric) else {
+            throw BadParameter("metric: \"\(metric)\" is not a metric name ([a-z][a-z0-9_]{0,31})")
+        }
+        let now = clock()
+        let to = try query["to"].map { try BadParameter.time("to", $0) } ?? now
+        let from = try query["from"].map { try BadParameter.time("from", $0) } ?? (to - 86_400_000)
+        guard from < to else { throw BadParameter("from: must be before to") }
+        var step: Int64? = nil
+        if let text = query["step"] {
+            guard let ms = DurationText.parseMillis(text), ms > 0 else {
+                throw BadParameter("step: \"\(text)\" is not a positive duration such as 30s, 5m, 1h")
+            }
+            guard (to - from) / ms <= Int64(Self.maxPoints) else {
+                throw BadParameter("step: \(text) gives more than \(Self.maxPoints) points for this range; use a larger step")
+            }
+            step = ms
+        }
+        let points = try reader.series(station: id, metric: metric, from: from, to: to, step: step, limit: Self.maxPoints + 1)
+        let truncated = points.count > Self.maxPoints
+        var j = JSONText()
+        j.raw("{\"station\":"); j.string(id)
+        j.raw(",\"metric\":"); j.string(metric)
+        j.raw(",\"points\":[")
+        for (i, p) in points.prefix(Self.maxPoints).enumerated() {
+            if i > 0 { j.raw(",") }
+            j.raw("["); j.time(p.ts); j.raw(","); j.value(p.value); j.raw("]")
+        }
+        j.raw("]")
+        if truncated { j.raw(",\"truncated\":true") }
+        j.raw("}")
+        return .json(200, j.text)
+    }
+
+    private func rejects(_ query: [String: String]) throws -> HTTPResponse {
+        let since = try query["since"].map { try BadParameter.time("since", $0) } ?? 0
+        var limit = 1000
+        if let text = query["limit"] {
+            guard let n = Int(text), (1...10_000).contains(n) else {
+                throw BadParameter("limit: \"\(text)\" is not a whole number from 1 to 10000")
+            }
+            limit = n
+        }
+        var j = JSONText()
+        j.raw("[")
+        for (i, r) in try reader.rejects(since: since, limit: limit).enumerated() {
+            if i > 0 { j.raw(",") }
+            j.raw("{\"ts\":"); j.time(r.ts)
+            j.raw(",\"station\":"); j.optionalString(r.station)
+            j.raw(",\"topic\":"); j.string(r.topic)
+            j.raw(",\"reason\":"); j.string(r.reason.rawValue)
+            j.raw(",\"detail\":"); j.string(r.detail)
+            j.raw("}")
+        }
+        j.raw("]")
+        return .json(200, j.text)
+    }
+}
+
+/// A query parameter that is missing or malformed; becomes a 400 naming it.
+struct BadParameter: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+
+    static func time(_ name: String, _ text: String) throws -> Int64 {
+        guard let ms = Timestamp.parse(text) else {
+            throw BadParameter("\(name): \"\(text)\" is not an RFC 3339 time such as 2026-11-21T06:30:00Z")
+        }
+        return ms
+    }
+}

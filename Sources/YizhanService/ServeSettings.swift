@@ -1,0 +1,68 @@
+import Foundation
+import YizhanCore
+import YizhanHTTP
+import YizhanMQTT
+
+/// Resolves `serve`/`check-config` flags and the config file into one ServiceConfig.
+public enum ServeSettings {
+    public static let flagNames: Set<String> = [
+        "config", "broker", "db", "http", "rules", "stations", "webhook", "api-token", "client-id", "topic-prefix",
+    ]
+    public static let defaultConfigPath = "config/yizhan.json5"
+
+    public enum Problem: Error, CustomStringConvertible {
+        case flag(String)
+        case config(ConfigError)
+
+        public var description: String {
+            switch self {
+            case .flag(let s): return s
+            case .config(let e): return e.description
+            }
+        }
+    }
+
+    /// Defaults, then the config file (`--config`, or config/yizhan.json5 when it exists), then flags,
+    /// then YIZHAN_API_TOKEN when no --api-token was given.
+    public static func resolve(_ args: [String], environment: [String: String]) throws(Problem) -> ServiceConfig {
+        let flags: Flags
+        do { flags = try Flags(args, accepted: flagNames) } catch { throw .flag(error.description) }
+        if let extra = flags.positional.first { throw .flag("unexpected argument \"\(extra)\"") }
+        var config = ServiceConfig()
+        if let path = flags["config"] {
+            do { config = try ServiceConfig.load(file: path) } catch { throw .config(error) }
+        } else if FileManager.default.fileExists(atPath: defaultConfigPath) {
+            do { config = try ServiceConfig.load(file: defaultConfigPath) } catch { throw .config(error) }
+        }
+        if let v = flags["broker"] { config.broker = v }
+        if let v = flags["db"] { config.db = v }
+        if let v = flags["http"] { config.http = v }
+        if let v = flags["rules"] { config.rules = v }
+        if let v = flags["stations"] { config.stations = v }
+        if let v = flags["webhook"] { config.webhook = v }
+        if let v = flags["client-id"] { config.clientID = v }
+        if let v = flags["topic-prefix"] { config.topicPrefix = v }
+        if let v = flags["api-token"] {
+            config.apiToken = v
+        } else if let v = environment["YIZHAN_API_TOKEN"], !v.isEmpty {
+            config.apiToken = v
+        }
+        try validate(config)
+        return config
+    }
+
+    /// Checks what can be checked without touching the network.
+    static func validate(_ c: ServiceConfig) throws(Problem) {
+        if c.broker != "embedded", case .failure(let e) = MQTTBroker.parse(c.broker) {
+            throw .flag("broker: \(e.message) (\(c.broker))")
+        }
+        do { _ = try HTTPServer.parseAddress(c.http) } catch { throw .flag("http: \(error)") }
+        if c.clientID.isEmpty || c.clientID.utf8.count > 23 * 8 { throw .flag("client-id: must be 1 to 184 bytes") }
+        if c.topicPrefix.isEmpty || c.topicPrefix.contains("+") || c.topicPrefix.contains("#") || c.topicPrefix.hasSuffix("/") {
+            throw .flag("topic-prefix \"\(c.topicPrefix)\": must be non-empty, without + # or a trailing /")
+        }
+        if let hook = c.webhook, !(hook.hasPrefix("http://") || hook.hasPrefix("https://")) {
+            throw .flag("webhook \"\(hook)\": must be an http:// or https:// URL")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import YizhanCore
+
+/// Every setting of `yizhan serve`, from defaults, then the config file, then flags.
+public struct ServiceConfig: Sendable, Equatable {
+    /// `embedded` or `mqtt://HOST:PORT`.
+    public var broker = "embedded"
+    public var clientID = "yizhan"
+    public var topicPrefix = "yizhan/v1"
+    public var mqttUsername: String? = nil
+    public var mqttPassword: String? = nil
+    public var db = "var/yizhan.db"
+    /// Defaults to `<db>.journal`.
+    public var journalDir: String? = nil
+    public var http = "127.0.0.1:8080"
+    public var httpThreads = 4
+    public var stations = "config/stations.json5"
+    public var rules = "config/rules.json5"
+    public var webhook: String? = nil
+    public var apiToken: String? = nil
+    public var retentionDays = 90
+    public var maxPayloadBytes = 64 * 1024
+    public var maxClockAheadMs: Int64 = 5 * 60 * 1000
+    public var batchMessages = 5_000
+    public var batchDelayMs: Int64 = 200
+    /// A station with no telemetry or status for this long is listed as not online.
+    public var offlineAfterMs: Int64 = 90_000
+    /// Rejects kept for /api/v1/rejects; older ones are pruned.
+    public var rejectsKept = 100_000
+
+    public init() {}
+
+    public var journalDirectory: String { journalDir ?? db + ".journal" }
+
+    public var limits: IngestLimits {
+        IngestLimits(maxPayloadBytes: maxPayloadBytes, maxClockAheadMs: maxClockAheadMs,
+                     retentionMs: Int64(retentionDays) * 86_400_000)
+    }
+
+    /// The keys of the config file, each applied to a config; the file's schema in one place.
+    static let fileKeys: [String: (inout ServiceConfig, ConfigValue) throws(ConfigValue.Problem) -> Void] = [
+        "broker": { $0.broker = try $1.string() },
+        "client_id": { $0.clientID = try $1.string() },
+        "topic_prefix": { $0.topicPrefix = try $1.string() },
+        "mqtt_username": { $0.mqttUsername = try $1.optionalString() },
+        "mqtt_password": { $0.mqttPassword = try $1.optionalString() },
+        "db": { $0.db = try $1.string() },
+        "journal_dir": { $0.journalDir = try $1.optionalString() },
+        "http": { $0.http = try $1.string() },
+        "http_threads": { $0.httpThreads = try $1.int(in: 1...64) },
+        "stations": { $0.stations = try $1.string() },
+        "rules": { $0.rules = try $1.string() },
+        "webhook": { $0.webhook = try $1.optionalString() },
+        "api_token": { $0.apiToken = try $1.optionalString() },
+        "retention_days": { $0.retentionDays = try $1.int(in: 1...36_500) },
+        "max_payload_bytes": { $0.maxPayloadBytes = try $1.int(in: 256...(16 << 20)) },
+        "max_clock_ahead": { $0.maxClockAheadMs = try $1.duration() },
+        "batch_max_messages": { $0.batchMessages = try $1.int(in: 1...1_000_000) },
+        "batch_max_delay": { $0.batchDelayMs = try $1.duration() },
+        "offline_after": { $0.offlineAfterMs = try $1.duration() },
+        "rejects_kept": { $0.rejectsKept = try $1.int(in: 100...100_000_000) },
+    ]
+
+    /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a
+    /// misspelt setting silently ignored is worse than a refusal to start.
+    public static func load(file: String, over base: ServiceConfig = ServiceConfig()) throws(ConfigError) -> ServiceConfig {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(file: file, line: nil, message: "cannot read the file")
+        }
+        return try parse(data, file: file, over: base)
+    }
+
+    public static func parse(_ data: Data, file: String, over base: ServiceConfig = ServiceConfig()) throws(ConfigError) -> ServiceConfig {
+        let text = String(decoding: data, as: UTF8.self)
+        let object: [String: ConfigValue]
+        do {
+            let decoder = JSONDecoder()
+            decoder.allowsJSON5 = true
+            object = try decoder.decode([String: ConfigValue].self, from: data)
+        } catch {
+            throw ConfigError(file: file, line: SourceText.line(ofError: error), message: "not valid JSON5: \(SourceText.describe(error))")
+        }
+        var config = base
+        for key in object.keys.sorted() {
+            let line = SourceText.line(ofKey: key, in: text)
+            guard let apply = fileKeys[key] else {
+                let known = fileKeys.keys.sorted().joined(separator: ", ")
+                throw ConfigError(file: file, line: line, message: "unknown setting \"\(key)\" (known: \(known))")
+            }
+            do {
+                try apply(&config, object[key]!)
+            } catch {
+                throw ConfigError(file: file, line: line, message: "\(key): \(error.message)")
+            }
+        }
+        return config
+    }
+}

@@ -1,0 +1,17 @@
+/// Knobs that trade memory for ingest speed; the defaults suit the 3,000-station fleet.
+public struct StoreTuning: Sendable, Equatable {
+    /// The writer's page cache. Interleaved ingest touches the newest page of every
+    /// series in turn (21,000 series ≈ 21,000 pages); a cache smaller than that re-reads
+    /// pages from the OS and spills dirty ones into the WAL in the middle of a batch.
+    public var writerCacheMiB: Int = 128
+    /// Each reader connection's page cache.
+    public var readerCacheMiB: Int = 8
+    /// WAL size, in pages, that triggers a checkpoint after a commit. Consecutive
+    /// batches rewrite the same hot pages; a larger WAL lets one checkpoint copy
+    /// each of them once instead of once per batch.
+    public var walAutocheckpointPages: Int = 1000
+    /// How long a connection waits for a lock before giving up with SQLITE_BUSY.
+    public var busyTimeoutMilliseconds: Int32 = 5000
+
+    public init() {}
+}

@@ -1,0 +1,207 @@
+import CSQLite
+import YizhanCore
+
+/// The store's only writer. Not thread-safe: create it on, and use it from, the
+/// one thread that commits batches.
+public final class StoreWriter {
+    public let path: String
+    private let connection: Connection
+    /// Every series id in the file, so ingest never looks a series up in SQL.
+    private var seriesIDs: [SeriesKey: Int64]
+
+    public convenience init(path: String) throws {
+        try self.init(path: path, tuning: StoreTuning())
+    }
+
+    /// Creates the file if needed, migrates it to the current schema and switches it to WAL.
+    public init(path: String, tuning: StoreTuning) throws {
+        let connection = try Connection(path: path, access: .readWrite)
+        try connection.setBusyTimeout(milliseconds: tuning.busyTimeoutMilliseconds)
+        // Refuse a newer file before changing anything in it, journal mode included.
+        let found = try connection.userVersion
+        guard found <= Schema.version else {
+            throw StoreError.schemaTooNew(path: path, found: found, known: Schema.version)
+        }
+        let mode = try connection.pragma("journal_mode = WAL") ?? ""
+        guard mode.lowercased() == "wal" else {
+            throw StoreError.walUnavailable(path: path, journalMode: mode)
+        }
+        // NORMAL in WAL mode loses at most the last commits on power loss, never on a
+        // process kill, and the service's own journal replays those.
+        try connection.execute("""
+            PRAGMA synchronous = NORMAL;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -\(tuning.writerCacheMiB * 1024);
+            PRAGMA wal_autocheckpoint = \(tuning.walAutocheckpointPages);
+            """)
+        try Schema.migrator.migrate(connection)
+        self.connection = connection
+        self.path = path
+        self.seriesIDs = [:]
+        self.seriesIDs = try loadSeriesIDs()
+    }
+
+    /// Stores the whole batch in one transaction, or nothing of it.
+    public func commit(_ batch: StoreBatch) throws -> CommitResult {
+        guard !batch.isEmpty else { return CommitResult(readingsStored: 0, duplicates: 0) }
+        var newSeries: [SeriesKey] = []
+        do {
+            return try connection.writeTransaction {
+                let result = try insert(batch.readings, newSeries: &newSeries)
+                try insert(batch.rejects)
+                try insert(batch.statuses)
+                if let receiving = batch.receiving { try upsert(receiving) }
+                for (key, value) in batch.meta {
+                    try connection.cached("""
+                        INSERT INTO meta (key, value) VALUES (?, ?)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                        """).execute([.text(key), .text(value)])
+                }
+                try adjustReadingCount(by: result.readingsStored)
+                return result
+            }
+        } catch {
+            // Those series rows were rolled back with the rest.
+            for key in newSeries { seriesIDs[key] = nil }
+            throw error
+        }
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try connection.cached("SELECT value FROM meta WHERE key = ?").first([.text(key)]) { $0.text(0) }
+    }
+
+    /// Deletes readings with `ts` before the cutoff; returns how many. Works through
+    /// the series in slices, each its own transaction, so a large backlog neither
+    /// balloons the WAL nor holds up ingest for the whole run.
+    public func pruneReadings(olderThan ts: Int64) throws -> Int {
+        let ids = seriesIDs.values.sorted()
+        let delete = try connection.cached("DELETE FROM readings WHERE series_id = ? AND ts < ?")
+        var removed = 0
+        var start = ids.startIndex
+        while start < ids.endIndex {
+            let slice = ids[start..<min(start + 500, ids.endIndex)]
+            removed += try connection.writeTransaction {
+                var count = 0
+                for id in slice { count += try delete.execute([.integer(id), .integer(ts)]) }
+                try adjustReadingCount(by: -count)
+                return count
+            }
+            start = slice.endIndex
+        }
+        return removed
+    }
+
+    /// Keeps the `n` most recently stored rejects; returns how many were deleted.
+    public func pruneRejects(keepNewest n: Int) throws -> Int {
+        guard n >= 0 else { throw StoreError.invalidArgument("keepNewest must be ≥ 0, got \(n)") }
+        if n == 0 { return try connection.cached("DELETE FROM rejects").execute() }
+        // The n-th newest id is the cutoff; with fewer than n rows it is NULL and nothing goes.
+        return try connection.cached("""
+            DELETE FROM rejects
+            WHERE id < (SELECT id FROM rejects ORDER BY id DESC LIMIT 1 OFFSET ?)
+            """).execute([.integer(Int64(n - 1))])
+    }
+
+    /// Copies the WAL into the database file and empties it, e.g. before a clean
+    /// exit or to measure the file. Waits for readers up to the busy timeout.
+    public func checkpoint() throws {
+        try connection.checkpointTruncating()
+    }
+
+    // MARK: Batch parts
+
+    private func insert(_ readings: [Reading], newSeries: inout [SeriesKey]) throws -> CommitResult {
+        guard !readings.isEmpty else { return CommitResult(readingsStored: 0, duplicates: 0) }
+        var rows: [(series: Int64, ts: Int64, value: Double)] = []
+        rows.reserveCapacity(readings.count)
+        var invalid = 0
+        for reading in readings {
+            let value = reading.value.storedNumber
+            // SQLite stores NaN as NULL; dropping it here keeps one bad value from
+            // failing the batch (and every replay of it) on the NOT NULL constraint.
+            if value.isNaN { invalid += 1; continue }
+            rows.append((try seriesID(for: reading, newSeries: &newSeries), reading.ts, value))
+        }
+        // In key order each page of the b-tree is visited once per batch, in file order.
+        rows.sort { $0.series != $1.series ? $0.series < $1.series : $0.ts < $1.ts }
+
+        let statement = try connection.cached(
+            "INSERT OR IGNORE INTO readings (series_id, ts, value) VALUES (?, ?, ?)")
+        defer { statement.reset() }
+        var stored = 0
+        for row in rows {
+            try statement.bind(row.series, at: 1)
+            try statement.bind(row.ts, at: 2)
+            try statement.bind(row.value, at: 3)
+            _ = try statement.step()
+            statement.reset()
+            stored += connection.changes
+        }
+        return CommitResult(readingsStored: stored, duplicates: rows.count - stored, invalid: invalid)
+    }
+
+    private func insert(_ rejects: [Reject]) throws {
+        guard !rejects.isEmpty else { return }
+        let statement = try connection.cached(
+            "INSERT INTO rejects (ts, station, topic, reason, detail) VALUES (?, ?, ?, ?, ?)")
+        for reject in rejects {
+            try statement.execute([.integer(reject.ts), reject.station.map(SQLValue.text) ?? .null,
+                                   .text(reject.topic), .text(reject.reason.rawValue), .text(reject.detail)])
+        }
+    }
+
+    private func insert(_ statuses: [StatusEvent]) throws {
+        guard !statuses.isEmpty else { return }
+        // Two messages in the same millisecond: the one received later wins.
+        let statement = try connection.cached("""
+            INSERT INTO station_status (station, ts, online) VALUES (?, ?, ?)
+            ON CONFLICT (station, ts) DO UPDATE SET online = excluded.online
+            """)
+        for status in statuses {
+            try statement.execute([.text(status.station), .integer(status.ts), .integer(status.online ? 1 : 0)])
+        }
+    }
+
+    private func upsert(_ interval: ReceivingInterval) throws {
+        // max(): a replayed older batch must not shorten the interval.
+        try connection.cached("""
+            INSERT INTO receiving (start, "end") VALUES (?, ?)
+            ON CONFLICT (start) DO UPDATE SET "end" = max("end", excluded."end")
+            """).execute([.integer(interval.start), .integer(interval.end)])
+    }
+
+    private func adjustReadingCount(by delta: Int) throws {
+        guard delta != 0 else { return }
+        try connection.cached("UPDATE counters SET value = value + ? WHERE name = 'readings'")
+            .execute([.integer(Int64(delta))])
+    }
+
+    // MARK: Series ids
+
+    private func seriesID(for reading: Reading, newSeries: inout [SeriesKey]) throws -> Int64 {
+        let key = SeriesKey(station: reading.station, metric: reading.metric)
+        if let id = seriesIDs[key] { return id }
+        // The first kind seen stays the series' kind.
+        try connection.cached("""
+            INSERT INTO series (station, metric, kind) VALUES (?, ?, ?)
+            ON CONFLICT (station, metric) DO NOTHING
+            """).execute([.text(key.station), .text(key.metric), .text(reading.kind.rawValue)])
+        guard let id = try connection.cached("SELECT id FROM series WHERE station = ? AND metric = ?")
+            .first([.text(key.station), .text(key.metric)], { $0.int64(0) }) else {
+            preconditionFailure("series row vanished inside its own transaction")
+        }
+        seriesIDs[key] = id
+        newSeries.append(key)
+        return id
+    }
+
+    private func loadSeriesIDs() throws -> [SeriesKey: Int64] {
+        var ids: [SeriesKey: Int64] = [:]
+        try connection.prepare("SELECT id, station, metric FROM series").forEach { row in
+            ids[SeriesKey(station: row.text(1), metric: row.text(2))] = row.int64(0)
+            return true
+        }
+        return ids
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import YizhanService
+
+exit(YizhanCommand.run(Array(CommandLine.arguments.dropFirst())))

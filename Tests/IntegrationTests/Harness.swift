@@ -1,0 +1,224 @@
+import Foundation
+import YizhanCore
+import YizhanMQTT
+import YizhanProcess
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where `swift build` put the products: beside the test runner binary.
+enum Products {
+    static let directory: URL = {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent()
+    }()
+
+    static var yizhan: String { directory.appendingPathComponent("yizhan").path }
+    static var firmwareSim: String { directory.appendingPathComponent("firmware-sim").path }
+}
+
+/// Polls `condition` until it holds or `timeout` passes: waiting on a condition, never a fixed sleep.
+@discardableResult
+func waitUntil(_ timeout: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
+}
+
+/// A scratch directory removed when the test ends.
+final class Scratch {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A registry of `count` test stations in two regions, written as JSON5.
+func writeRegistry(_ path: String, stations: [(id: String, region: String, unmanned: Bool)]) throws {
+    var text = "// test registry\n{stations: [\n"
+    for s in stations {
+        text += "  {id: \"\(s.id)\", name: \"测试驿站 \(s.id)\", region: \"\(s.region)\", lat: 40.8, lon: 111.7, unmanned: \(s.unmanned)},\n"
+    }
+    text += "]}\n"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+/// A plain HTTP/1.1 exchange over a loopback socket.
+struct HTTPReply {
+    let status: Int
+    let body: String
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) }
+}
+
+func http(_ method: String = "GET", port: Int, _ path: String, body: String? = nil, headers: [String: String] = [:]) -> HTTPReply? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var tv = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let ok = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard ok == 0 else { return nil }
+    var req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    for (k, v) in headers { req += "\(k): \(v)\r\n" }
+    if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
+    req += "\r\n" + (body ?? "")
+    let bytes = Array(req.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, 0) }
+        if n <= 0 { return nil }
+        sent += n
+    }
+    var data = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &buf, buf.count, 0)
+        if n <= 0 { break }
+        data.append(contentsOf: buf[0..<n])
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    guard let headerEnd = text.range(of: "\r\n\r\n") else { return nil }
+    let statusLine = text[..<headerEnd.lowerBound].split(separator: "\r\n").first ?? ""
+    let parts = statusLine.split(separator: " ")
+    guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
+    var body = String(text[headerEnd.upperBound...])
+    if text[..<headerEnd.lowerBound].lowercased().contains("transfer-encoding: chunked") {
+        body = dechunk(body)
+    }
+    return HTTPReply(status: status, body: body)
+}
+
+private func dechunk(_ s: String) -> String {
+    var out = ""
+    var rest = Substring(s)
+    while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
+        let start = lineEnd.upperBound
+        let bytes = Array(rest[start...].utf8)
+        out += String(decoding: bytes.prefix(size), as: UTF8.self)
+        rest = Substring(String(decoding: bytes.dropFirst(size + 2), as: UTF8.self))
+    }
+    return out
+}
+
+/// One `yizhan serve` child, started by PID against a test's own broker and files.
+final class ServiceUnderTest {
+    let scratch: Scratch
+    let httpPort: Int
+    let brokerURL: String
+    let clientID: String
+    var extraArgs: [String]
+    private(set) var process: ChildProcess?
+
+    var db: String { scratch.path("yizhan.db") }
+    var stations: String { scratch.path("stations.json5") }
+    var logPath: String { scratch.path("service.log") }
+
+    init(scratch: Scratch, brokerURL: String, clientID: String = "yizhan-test-\(UInt32.random(in: 0...UInt32.max))",
+         extraArgs: [String] = []) {
+        self.scratch = scratch
+        self.brokerURL = brokerURL
+        self.clientID = clientID
+        self.extraArgs = extraArgs
+        httpPort = LoopbackPort.free()
+    }
+
+    var arguments: [String] {
+        ["serve", "--config", scratch.path("none.json5"), "--broker", brokerURL, "--db", db,
+         "--http", "127.0.0.1:\(httpPort)", "--stations", stations, "--client-id", clientID] + extraArgs
+    }
+
+    /// Starts the service and waits until /readyz says it is subscribed.
+    func start(ready: Bool = true) throws {
+        if !FileManager.default.fileExists(atPath: scratch.path("none.json5")) {
+            try "{}\n".write(toFile: scratch.path("none.json5"), atomically: true, encoding: .utf8)
+        }
+        let p = try ChildProcess(executable: Products.yizhan, arguments: arguments, stdoutPath: logPath, stderrPath: logPath)
+        process = p
+        if ready {
+            let up = waitUntil(30) { http(port: httpPort, "/readyz")?.status == 200 || !p.isRunning }
+            guard up, p.isRunning else { throw HarnessError("service did not become ready:\n\(log)") }
+        }
+    }
+
+    func kill9() {
+        guard let p = process else { return }
+        kill(p.pid, SIGKILL)
+        _ = p.waitForExit(timeout: 10)
+    }
+
+    /// SIGTERM; returns the exit code.
+    @discardableResult
+    func stop() -> Int32 {
+        guard let p = process else { return -1 }
+        let status = p.terminate(signal: SIGTERM, timeout: 20)
+        return ChildProcess.exitCode(status)
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func get(_ path: String) -> HTTPReply? { http(port: httpPort, path) }
+
+    func metric(_ name: String) -> Double? {
+        guard let text = get("/metrics")?.body else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// A QoS 1 publisher that knows when the broker has acknowledged each message.
+final class TestPublisher: @unchecked Sendable {
+    let client: MQTTClient
+    private let lock = NSLock()
+    private var acked = 0
+    private var connected = false
+
+    init(broker: String, id: String = "test-pub-\(UInt32.random(in: 0...UInt32.max))") throws {
+        var events = MQTTEvents()
+        let box = Box()
+        events.published = { _ in box.owner?.ack() }
+        events.connected = { rc in if rc == 0 { box.owner?.markConnected() } }
+        var options = MQTTOptions(clientID: id)
+        options.maxInflight = 100
+        client = try MQTTClient(options: options, events: events)
+        box.owner = self
+        try client.start(broker: try MQTTBroker.parse(broker).get())
+        guard waitUntil(10, { lock.withLock { connected } }) else { throw HarnessError("publisher did not connect") }
+    }
+
+    private func ack() { lock.withLock { acked += 1 } }
+    private func markConnected() { lock.withLock { connected = true } }
+    var ackedCount: Int { lock.withLock { acked } }
+
+    func publish(_ topic: String, _ payload: String, retain: Bool = false) throws {
+        try client.publish(topic: topic, payload: Array(payload.utf8), qos: 1, retain: retain)
+    }
+
+    func publish(_ topic: String, bytes: [UInt8]) throws {
+        try client.publish(topic: topic, payload: bytes, qos: 1)
+    }
+
+    private final class Box: @unchecked Sendable { weak var owner: TestPublisher? }
+}
+
+func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

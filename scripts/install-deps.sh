@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Yizhan builds and tests with, when any is missing.
+set -euo pipefail
+packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 libmicrohttpd-dev prometheus pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${missing[@]}"
