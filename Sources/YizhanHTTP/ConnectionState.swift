@@ -13,9 +13,16 @@ final class ConnectionState {
     /// A 413 was queued on the first call (declared Content-Length too large).
     var answeredEarly = false
     private var discarded = 0
+    private let context: ServerContext
 
-    init(expectedLength: Int?) {
+    init(context: ServerContext, expectedLength: Int?) {
+        self.context = context
+        context.openRequests.add(1, ordering: .relaxed)
         if let expectedLength, expectedLength > 0 { body.reserveCapacity(expectedLength) }
+    }
+
+    deinit {
+        context.openRequests.subtract(1, ordering: .relaxed)
     }
 
     /// Takes one piece of the upload. Returns false when the connection should

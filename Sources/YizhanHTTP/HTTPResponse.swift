@@ -1,5 +1,6 @@
 /// What a handler answers. The adapter sets Content-Length itself.
 public struct HTTPResponse: Sendable {
+    /// 200...599; anything else (a handler bug) goes out as 500.
     public var status: Int
     /// Sent as Content-Type unless `headers` carries one (explicit headers win);
     /// empty means no Content-Type at all.

@@ -99,6 +99,9 @@ public final class HTTPServer: Sendable {
         self.running = Mutex(Running(daemon: daemon, context: retained))
     }
 
+    /// Requests whose per-connection state is still held (tests: leak check).
+    var openRequestCount: Int { context.openRequests.load(ordering: .relaxed) }
+
     /// Parses `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080` or `:8080`
     /// (all IPv4 interfaces, 0.0.0.0) into arguments for `init`.
     public static func parseAddress(_ s: String) throws(HTTPServerError) -> (host: String, port: UInt16) {

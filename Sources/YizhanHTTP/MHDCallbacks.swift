@@ -16,7 +16,8 @@ let mhdAccessHandler: MHD_AccessHandlerCallback = {
         // only way to refuse an oversized body without reading it.
         let declared = declaredContentLength(connection)
         let tooLarge = declared.map { $0 > UInt64(context.maxBodyBytes) } ?? false
-        let state = ConnectionState(expectedLength: tooLarge ? nil : declared.map { Int($0) })
+        let state = ConnectionState(context: context,
+                                    expectedLength: tooLarge ? nil : declared.flatMap { Int(exactly: $0) })
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
         if tooLarge {
             state.answeredEarly = true

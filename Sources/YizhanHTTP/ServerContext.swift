@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +9,9 @@ import Glibc
 final class ServerContext: Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPResponse
     let maxBodyBytes: Int
+    /// Request states alive in `con_cls`; 0 once the daemon is stopped unless
+    /// NOTIFY_COMPLETED missed one (the tests check it never does).
+    let openRequests = Atomic<Int>(0)
 
     init(maxBodyBytes: Int, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
         self.handler = handler

@@ -82,7 +82,7 @@ enum Checksum {
 
 extension Array where Element == UInt8 {
     mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
     }
 }
 

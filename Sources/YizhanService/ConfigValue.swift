@@ -47,7 +47,7 @@ enum ConfigValue: Decodable, Sendable, Equatable {
     }
 
     func duration() throws(Problem) -> Int64 {
-        guard case .string(let s) = self, let ms = DurationText.parseMillis(s) else {
+        guard case .string(let s) = self, let ms = DurationText.parse(s) else {
             throw Problem(message: "expected a duration such as \"500ms\", \"30s\", \"5m\", \"1h\", got \(kindName)")
         }
         return ms

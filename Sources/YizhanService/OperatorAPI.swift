@@ -29,26 +29,20 @@ final class OperatorAPI: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
-            switch (request.method, parts) {
-            case ("GET", ["healthz"]):
-                return .json(200, "{\"status\":\"ok\"}")
-            case ("GET", ["readyz"]):
-                return readiness()
-            case ("GET", ["metrics"]):
-                return .text(200, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-            case ("GET", ["api", "v1", "stations"]):
-                return .json(200, try stationList())
-            case ("GET", ["api", "v1", "stations", let id]):
-                return try stationDetail(id)
-            case ("GET", ["api", "v1", "stations", let id, "series"]):
-                return try series(id, request.query)
-            case ("GET", ["api", "v1", "rejects"]):
-                return try rejects(request.query)
-            case (_, ["healthz"]), (_, ["readyz"]), (_, ["metrics"]), (_, ["api", "v1", "stations"]),
-                 (_, ["api", "v1", "stations", _]), (_, ["api", "v1", "stations", _, "series"]), (_, ["api", "v1", "rejects"]):
-                return .json(405, JSONText.error("method \(request.method) not allowed on \(request.path)"))
-            default:
+            guard let route = Route(parts) else {
                 return .json(404, JSONText.error("no such endpoint: \(request.path)"))
+            }
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return .json(405, JSONText.error("method \(request.method) not allowed on \(request.path)"))
+            }
+            switch route {
+            case .healthz: return .json(200, "{\"status\":\"ok\"}")
+            case .readyz: return readiness()
+            case .metrics: return .text(200, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            case .stations: return .json(200, try stationList())
+            case .station(let id): return try stationDetail(id)
+            case .series(let id): return try series(id, request.query)
+            case .rejects: return try rejects(request.query)
             }
         } catch let bad as BadParameter {
             return .json(400, JSONText.error(bad.message))
@@ -135,7 +129,7 @@ final class OperatorAPI: Sendable {
         guard from < to else { throw BadParameter("from: must be before to") }
         var step: Int64? = nil
         if let text = query["step"] {
-            guard let ms = DurationText.parseMillis(text), ms > 0 else {
+            guard let ms = DurationText.parse(text), ms > 0 else {
                 throw BadParameter("step: \"\(text)\" is not a positive duration such as 30s, 5m, 1h")
             }
             guard (to - from) / ms <= Int64(Self.maxPoints) else {
@@ -181,6 +175,33 @@ final class OperatorAPI: Sendable {
         }
         j.raw("]")
         return .json(200, j.text)
+    }
+}
+
+/// The endpoints of the read API, from a path's segments.
+enum Route: Equatable {
+    case healthz, readyz, metrics, stations, rejects
+    case station(String)
+    case series(String)
+
+    init?(_ p: [String]) {
+        if p.count == 1 {
+            switch p[0] {
+            case "healthz": self = .healthz
+            case "readyz": self = .readyz
+            case "metrics": self = .metrics
+            default: return nil
+            }
+            return
+        }
+        guard p.count >= 3, p[0] == "api", p[1] == "v1" else { return nil }
+        switch (p[2], p.count) {
+        case ("stations", 3): self = .stations
+        case ("stations", 4): self = .station(p[3])
+        case ("stations", 5) where p[4] == "series": self = .series(p[3])
+        case ("rejects", 3): self = .rejects
+        default: return nil
+        }
     }
 }
 

@@ -111,7 +111,8 @@ public final class Service: @unchecked Sendable {
 
     private func connect(to brokerAddress: MQTTBroker, pipeline: IngestPipeline) throws {
         let topics = ["\(config.topicPrefix)/+/+/telemetry", "\(config.topicPrefix)/+/+/status"]
-        var options = MQTTOptions(clientID: config.clientID)
+        let clientID = config.clientID
+        var options = MQTTOptions(clientID: clientID)
         options.cleanSession = false
         options.username = config.mqttUsername
         options.password = config.mqttPassword
@@ -129,7 +130,7 @@ public final class Service: @unchecked Sendable {
                 return
             }
             status.resetAttempts()
-            Log.line("connected to \(brokerAddress) as \(options.clientID) (persistent session)")
+            Log.line("connected to \(brokerAddress) as \(clientID) (persistent session)")
             for topic in topics {
                 do { try clientBox.value?.subscribe(topic, qos: 1) } catch { Log.line("subscribe failed: \(error)") }
             }
@@ -163,7 +164,8 @@ public final class Service: @unchecked Sendable {
                 Log.line("connecting to broker \(brokerAddress) (attempt \(n))")
             }
         }
-        let client = try MQTTClient(options: options, events: events)
+        let finalOptions = options
+        let client = try MQTTClient(options: finalOptions, events: events)
         clientBox.set(client)
         mqtt = client
         try client.start(broker: brokerAddress)

@@ -38,7 +38,7 @@ public struct ServiceConfig: Sendable, Equatable {
     }
 
     /// The keys of the config file, each applied to a config; the file's schema in one place.
-    static let fileKeys: [String: (inout ServiceConfig, ConfigValue) throws(ConfigValue.Problem) -> Void] = [
+    static let fileKeys: [String: @Sendable (inout ServiceConfig, ConfigValue) throws -> Void] = [
         "broker": { $0.broker = try $1.string() },
         "client_id": { $0.clientID = try $1.string() },
         "topic_prefix": { $0.topicPrefix = try $1.string() },
@@ -90,7 +90,8 @@ public struct ServiceConfig: Sendable, Equatable {
             do {
                 try apply(&config, object[key]!)
             } catch {
-                throw ConfigError(file: file, line: line, message: "\(key): \(error.message)")
+                let why = (error as? ConfigValue.Problem)?.message ?? "\(error)"
+                throw ConfigError(file: file, line: line, message: "\(key): \(why)")
             }
         }
         return config

@@ -5,7 +5,8 @@ import YizhanCore
 
 /// Not a test of correctness and never a timing assertion: prints what the store
 /// does with a fleet-shaped load so the figures can be compared between changes.
-/// `YIZHAN_STORE_MEASURE_READINGS` sets the size (default 2,000,000).
+/// `YIZHAN_STORE_MEASURE_READINGS` sets the size (default 2,000,000); `…_BATCH`,
+/// `…_CACHE_MIB` and `…_CHECKPOINT_PAGES` vary the batch size and the tuning.
 @Suite struct IngestMeasurement {
     @Test func fleetIngestRateAndBytesPerReading() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -13,12 +14,18 @@ import YizhanCore
         let batchSize = environment["YIZHAN_STORE_MEASURE_BATCH"].flatMap(Int.init) ?? 5_000
         let stations = 3_000
         let scratch = try Scratch()
-        let writer = try StoreWriter(path: scratch.path())
+        var tuning = StoreTuning()
+        if let mib = environment["YIZHAN_STORE_MEASURE_CACHE_MIB"].flatMap(Int.init) { tuning.writerCacheMiB = mib }
+        if let pages = environment["YIZHAN_STORE_MEASURE_CHECKPOINT_PAGES"].flatMap(Int.init) {
+            tuning.walAutocheckpointPages = pages
+        }
+        let writer = try StoreWriter(path: scratch.path(), tuning: tuning)
         let fleet = Fleet(stations: stations)
 
         var pending = StoreBatch()
         pending.readings.reserveCapacity(batchSize)
         var commitSeconds = 0.0
+        var commitCPUSeconds = 0.0
         var produced = 0
         var maxWALBytes: Int64 = 0
         let wallStart = Date()
@@ -27,7 +34,9 @@ import YizhanCore
             produced += 1
             if pending.readings.count == batchSize || produced == total {
                 let start = Date()
+                let cpuStart = cpuSeconds()
                 _ = try writer.commit(pending)
+                commitCPUSeconds += cpuSeconds() - cpuStart
                 commitSeconds += Date().timeIntervalSince(start)
                 pending.readings.removeAll(keepingCapacity: true)
                 maxWALBytes = max(maxWALBytes, fileSize(scratch.path() + "-wal"))
@@ -52,9 +61,11 @@ import YizhanCore
 
         print("""
             [store measurement] \(total) readings, \(stations) stations × 7 metrics, batches of \(batchSize), \
+            cache \(tuning.writerCacheMiB) MiB, checkpoint every \(tuning.walAutocheckpointPages) pages, \
             \(fleet.rounds) rounds of 10 s
             [store measurement] commit: \(Int(Double(total) / commitSeconds)) readings/s \
-            (\(String(format: "%.2f", commitSeconds)) s in commit; \
+            (\(String(format: "%.2f", commitSeconds)) s in commit, \
+            \(String(format: "%.2f", commitCPUSeconds)) s of it on CPU; \
             \(Int(Double(total) / wallSeconds)) readings/s including generating them)
             [store measurement] after checkpoint: \(stats.fileBytes) bytes on disk, \(stats.readings) readings, \
             \(String(format: "%.1f", stats.bytesPerReading)) bytes/reading; WAL peaked at \(maxWALBytes / 1_048_576) MiB, \
@@ -64,6 +75,13 @@ import YizhanCore
             1-min stepped series of \(points.count) points \(String(format: "%.1f", seriesMs)) ms
             """)
         #expect(stats.readings == total)
+    }
+
+    /// CPU time of this thread only, so tests running beside this one do not count.
+    private func cpuSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1_000_000_000
     }
 
     private func fileSize(_ path: String) -> Int64 {
