@@ -37,7 +37,7 @@ let package = Package(
                           path: "firmware-sim/Sources/firmware-sim"),
 
         .executableTarget(name: "IngestBench",
-                          dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "FirmwareSimKit"],
+                          dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "YizhanStore", "FirmwareSimKit"],
                           path: "Benchmarks/IngestBench"),
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),

@@ -53,21 +53,32 @@ public enum DurationText {
         return total
     }
 
-    /// The shortest text for `ms`: the largest units first, zero parts left out, e.g.
-    /// `90_000` → `1m30s`, `1_500` → `1s500ms`, `0` → `0s`. Negative values get a leading `-`
-    /// (which `parse` refuses).
+    /// The shortest text that parses back to `ms` (fewest characters; on a tie, fewest parts,
+    /// then larger units): `300_000` → `5m`, `5_400_000` → `90m`, `86_400_001` → `1d1ms`,
+    /// `1_500` → `1500ms`, `0` → `0s`. Negative values get a leading `-` (which `parse` refuses).
     public static func format(ms: Int64) -> String {
         if ms == 0 { return "0s" }
-        var rest = ms.magnitude
-        var out = ms < 0 ? "-" : ""
-        for (suffix, size) in units {
-            let unit = UInt64(size)
-            let q = rest / unit
-            if q > 0 {
-                out += String(q) + suffix
-                rest -= q * unit
+        let magnitude = ms.magnitude
+        var best: (length: Int, parts: Int, text: String)?
+        // Each subset of units, greedy within it: larger units first, zero parts left out.
+        for mask in (1..<32).reversed() {
+            var rest = magnitude
+            var text = ""
+            var parts = 0
+            for (bit, unit) in units.enumerated() where mask & (16 >> bit) != 0 {
+                let size = UInt64(unit.ms)
+                let q = rest / size
+                if q > 0 {
+                    text += String(q) + unit.suffix
+                    rest -= q * size
+                    parts += 1
+                }
+            }
+            guard rest == 0 else { continue }
+            if best == nil || text.utf8.count < best!.length || (text.utf8.count == best!.length && parts < best!.parts) {
+                best = (text.utf8.count, parts, text)
             }
         }
-        return out
+        return (ms < 0 ? "-" : "") + best!.text
     }
 }

@@ -97,13 +97,15 @@ public struct Registry: Sendable, Equatable {
 
     private static func configError(_ error: DecodingError, file: String, outline: JSON5Outline?,
                                     syntaxError: JSON5Outline.SyntaxError?) -> ConfigError {
+        // Foundation's syntax errors carry no position, and some (numbers) surface only when a
+        // value is decoded; whenever the outline reader found a syntax error, that is the report.
+        if let syntaxError {
+            return ConfigError(file: file, line: syntaxError.line, message: "not valid JSON5: \(syntaxError.message)")
+        }
         let path: [any CodingKey]
         let message: String
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            if let syntaxError {
-                return ConfigError(file: file, line: syntaxError.line, message: "not valid JSON5: \(syntaxError.message)")
-            }
             return ConfigError(file: file, message: "not valid JSON5")
         case .dataCorrupted(let context):
             path = context.codingPath

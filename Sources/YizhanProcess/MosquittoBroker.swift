@@ -33,7 +33,11 @@ public final class MosquittoBroker: @unchecked Sendable {
                 "max_queued_messages 0",
                 "max_inflight_messages 0",
                 "log_dest file \(dir.appendingPathComponent("mosquitto.log").path)",
-            ] + extraConfig
+            ] + (getuid() == 0 ? [
+                // As root, mosquitto 2 would switch to the `mosquitto` user, which cannot write
+                // this private directory; a private broker has no privileges to drop.
+                "user root",
+            ] : []) + extraConfig
             try (lines.joined(separator: "\n") + "\n").write(to: conf, atomically: true, encoding: .utf8)
             let child = try ChildProcess(executable: executable, arguments: ["-c", conf.path],
                                          stderrPath: dir.appendingPathComponent("stderr.log").path)

@@ -25,7 +25,8 @@ public struct SeriesPoint: Sendable, Equatable {
 
 /// What the store knows of a station's liveness.
 public struct StationActivity: Sendable, Equatable {
-    /// Event time of its newest reading; nil if it only ever sent status.
+    /// Event time of its newest stored reading; nil if it only ever sent status, or
+    /// all its readings aged out of retention.
     public let lastSeen: Int64?
     /// Its newest status message; nil if it never sent one.
     public let lastStatus: StatusEvent?

@@ -26,6 +26,8 @@ public final class StoreWriter {
         guard mode.lowercased() == "wal" else {
             throw StoreError.walUnavailable(path: path, journalMode: mode)
         }
+        // journal_size_limit: a WAL that once grew past its checkpoint size (a reader held
+        // an old snapshot) is cut back when it restarts instead of keeping the space.
         // NORMAL in WAL mode loses at most the last commits on power loss, never on a
         // process kill, and the service's own journal replays those.
         try connection.execute("""
@@ -33,12 +35,12 @@ public final class StoreWriter {
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -\(tuning.writerCacheMiB * 1024);
             PRAGMA wal_autocheckpoint = \(tuning.walAutocheckpointPages);
+            PRAGMA journal_size_limit = \(tuning.walAutocheckpointPages * 4096 * 2);
             """)
         try Schema.migrator.migrate(connection)
         self.connection = connection
         self.path = path
-        self.seriesIDs = [:]
-        self.seriesIDs = try loadSeriesIDs()
+        self.seriesIDs = try Self.loadSeriesIDs(connection)
     }
 
     /// Stores the whole batch in one transaction, or nothing of it.
@@ -90,6 +92,17 @@ public final class StoreWriter {
             start = slice.endIndex
         }
         return removed
+    }
+
+    /// Deletes status messages before the cutoff, except each station's newest, which
+    /// still tells whether it is online; returns how many.
+    public func pruneStatusEvents(olderThan ts: Int64) throws -> Int {
+        try connection.cached("""
+            DELETE FROM station_status
+            WHERE ts < ?
+              AND ts < (SELECT max(ts) FROM station_status AS newest
+                        WHERE newest.station = station_status.station)
+            """).execute([.integer(ts)])
     }
 
     /// Keeps the `n` most recently stored rejects; returns how many were deleted.
@@ -196,7 +209,7 @@ public final class StoreWriter {
         return id
     }
 
-    private func loadSeriesIDs() throws -> [SeriesKey: Int64] {
+    private static func loadSeriesIDs(_ connection: Connection) throws -> [SeriesKey: Int64] {
         var ids: [SeriesKey: Int64] = [:]
         try connection.prepare("SELECT id, station, metric FROM series").forEach { row in
             ids[SeriesKey(station: row.text(1), metric: row.text(2))] = row.int64(0)

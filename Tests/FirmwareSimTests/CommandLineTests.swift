@@ -31,6 +31,12 @@ import YizhanMQTT
             Issue.record("registry did not parse"); return
         }
         #expect(r == FirmwareSimCLI.RegistryConfig(stations: 9, seed: 4, out: "x"))
+        guard case .success(.flood(let f)) = FirmwareSimCLI.parse(["flood", "--broker", "mqtt://h", "--count", "1000",
+                                                                   "--connections", "4", "--batch", "10"]) else {
+            Issue.record("flood did not parse"); return
+        }
+        #expect(f.broker.port == 1883 && f.count == 1000 && f.connections == 4 && f.batch == 10 && f.window == 1000)
+        #expect(error(["flood", "--broker", "mqtt://h", "--count", "5", "--connections", "5"])?.contains("--connections") == true)
         #expect(FirmwareSimCLI.parse(["--help"]) == .success(.help))
         #expect(FirmwareSimCLI.parse(["run", "--help"]) == .success(.help))
     }

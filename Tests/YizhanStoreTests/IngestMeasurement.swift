@@ -6,13 +6,13 @@ import YizhanCore
 /// Not a test of correctness and never a timing assertion: prints what the store
 /// does with a fleet-shaped load so the figures can be compared between changes.
 /// `YIZHAN_STORE_MEASURE_READINGS` sets the size (default 2,000,000); `…_BATCH`,
-/// `…_CACHE_MIB` and `…_CHECKPOINT_PAGES` vary the batch size and the tuning.
+/// `…_STATIONS`, `…_CACHE_MIB` and `…_CHECKPOINT_PAGES` vary the load and the tuning.
 @Suite struct IngestMeasurement {
     @Test func fleetIngestRateAndBytesPerReading() throws {
         let environment = ProcessInfo.processInfo.environment
         let total = environment["YIZHAN_STORE_MEASURE_READINGS"].flatMap(Int.init) ?? 2_000_000
         let batchSize = environment["YIZHAN_STORE_MEASURE_BATCH"].flatMap(Int.init) ?? 5_000
-        let stations = 3_000
+        let stations = environment["YIZHAN_STORE_MEASURE_STATIONS"].flatMap(Int.init) ?? 3_000
         let scratch = try Scratch()
         var tuning = StoreTuning()
         if let mib = environment["YIZHAN_STORE_MEASURE_CACHE_MIB"].flatMap(Int.init) { tuning.writerCacheMiB = mib }
@@ -28,6 +28,7 @@ import YizhanCore
         var commitCPUSeconds = 0.0
         var produced = 0
         var maxWALBytes: Int64 = 0
+        let writtenBefore = bytesWrittenByProcess()
         let wallStart = Date()
         while produced < total {
             pending.readings.append(fleet.next())
@@ -45,6 +46,7 @@ import YizhanCore
         let wallSeconds = Date().timeIntervalSince(wallStart)
         let walBeforeCheckpoint = fileSize(scratch.path() + "-wal")
         try writer.checkpoint()
+        let written = bytesWrittenByProcess() - writtenBefore
         let reader = try StoreReader(path: scratch.path())
         let stats = try reader.stats()
 
@@ -69,7 +71,8 @@ import YizhanCore
             \(Int(Double(total) / wallSeconds)) readings/s including generating them)
             [store measurement] after checkpoint: \(stats.fileBytes) bytes on disk, \(stats.readings) readings, \
             \(String(format: "%.1f", stats.bytesPerReading)) bytes/reading; WAL peaked at \(maxWALBytes / 1_048_576) MiB, \
-            \(walBeforeCheckpoint / 1_048_576) MiB before the final checkpoint
+            \(walBeforeCheckpoint / 1_048_576) MiB before the final checkpoint; \
+            \(written / Int64(total)) bytes written (WAL + checkpoints) per reading
             [store measurement] latest(station) \(String(format: "%.2f", latestMs)) ms, \
             activity() for \(activity.count) stations \(String(format: "%.1f", activityMs)) ms, \
             1-min stepped series of \(points.count) points \(String(format: "%.1f", seriesMs)) ms
@@ -84,25 +87,40 @@ import YizhanCore
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1_000_000_000
     }
 
+    /// `wchar` of /proc/self/io: bytes handed to write(2) and pwrite(2), here WAL frames and checkpoint copies.
+    private func bytesWrittenByProcess() -> Int64 {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int64(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
+
     private func fileSize(_ path: String) -> Int64 {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.int64Value ?? 0
     }
 }
 
-/// Full samples from every station each 10 s round, stations interleaved as the broker delivers them.
+/// Full samples from every station each 10 s round, stations interleaved as the broker
+/// delivers them: in a different order each round, since stations are not synchronized.
 private final class Fleet {
     static func name(_ index: Int) -> String { "st-\(150100 + index % 12 * 100)-\(index)" }
 
     let stations: Int
     private(set) var rounds = 0
-    private var station = 0
+    private var position = 0
+    private var order: [Int]
     private var metric = 0
     private let start: Int64 = 1_763_700_000_000
     private var rng = SystemRandomNumberGenerator()
 
-    init(stations: Int) { self.stations = stations }
+    init(stations: Int) {
+        self.stations = stations
+        order = Array(0..<stations).shuffled()
+    }
 
     func next() -> Reading {
+        let station = order[position]
         let ts = start + Int64(rounds) * 10_000 + Int64(station % 1_000)
         let name = Self.name(station)
         let reading: Reading
@@ -121,8 +139,12 @@ private final class Fleet {
         metric += 1
         if metric == 7 {
             metric = 0
-            station += 1
-            if station == stations { station = 0; rounds += 1 }
+            position += 1
+            if position == stations {
+                position = 0
+                rounds += 1
+                order.shuffle(using: &rng)
+            }
         }
         return reading
     }

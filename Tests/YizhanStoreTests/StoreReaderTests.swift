@@ -185,3 +185,27 @@ final class Failures: @unchecked Sendable {
     func add(_ text: String) { lock.withLock { items.append(text) } }
     var all: [String] { lock.withLock { items } }
 }
+
+@Suite struct StoreReaderOpeningTests {
+    /// E.g. a report run from the command line while the service is stopped.
+    @Test func readerOpensAStoreNoWriterHasOpen() throws {
+        let scratch = try Scratch()
+        do {
+            let writer = try StoreWriter(path: scratch.path())
+            _ = try writer.commit(batch([number("s1", "fridge_c", 1_000, 4)]))
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch.path() + "-wal"))
+        let reader = try StoreReader(path: scratch.path())
+        #expect(try reader.latest(station: "s1")["fridge_c"]?.ts == 1_000)
+
+        let writer = try StoreWriter(path: scratch.path())
+        _ = try writer.commit(batch([number("s1", "fridge_c", 2_000, 5)]))
+        #expect(try reader.latest(station: "s1")["fridge_c"]?.ts == 2_000)
+    }
+
+    @Test func missingFileIsAnError() throws {
+        let scratch = try Scratch()
+        let error = try #require(throws: SQLiteError.self) { try StoreReader(path: scratch.path("absent.db")) }
+        #expect(error.resultCode == 14)
+    }
+}

@@ -159,3 +159,18 @@ import YizhanCore
         #expect(try reader.receivingIntervals(from: 0, to: 1_000).isEmpty)
     }
 }
+
+@Suite struct StoreRetentionTests {
+    @Test func pruneStatusEventsKeepsEachStationsNewest() throws {
+        let scratch = try Scratch()
+        let writer = try StoreWriter(path: scratch.path())
+        var b = StoreBatch()
+        b.statuses = [StatusEvent(station: "a", ts: 100, online: true), StatusEvent(station: "a", ts: 200, online: false),
+                      StatusEvent(station: "a", ts: 900, online: true), StatusEvent(station: "b", ts: 150, online: false)]
+        _ = try writer.commit(b)
+        #expect(try writer.pruneStatusEvents(olderThan: 500) == 2)
+        let reader = try StoreReader(path: scratch.path())
+        #expect(try reader.statusEvents(from: 0, to: 1_000).map { "\($0.station)@\($0.ts)" } == ["b@150", "a@900"])
+        #expect(try reader.activity()["b"]?.lastStatus == StatusEvent(station: "b", ts: 150, online: false))
+    }
+}

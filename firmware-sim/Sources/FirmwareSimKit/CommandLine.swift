@@ -33,14 +33,30 @@ public enum FirmwareSimCLI {
         public var unmannedShare: Double = FleetPlan.defaultUnmannedShare
     }
 
+    public struct FloodConfig: Sendable, Equatable {
+        public var broker: MQTTBroker
+        public var stations: Int = 100
+        public var registryPath: String?
+        public var count: Int
+        public var seed: UInt64 = 1
+        public var prefix: String = "yizhan/v1"
+        public var window: Int = 1000
+        public var connections: Int = 2
+        public var batch: Int = 1
+    }
+
     public enum Command: Sendable, Equatable {
         case run(RunConfig)
         case registry(RegistryConfig)
+        case flood(FloodConfig)
         case help
     }
 
     /// Above this many stations `run` uses shared connections unless told `--connections`.
-    public static let perStationLimit = 500
+    /// libmosquitto 2.0.11 waits on its sockets with select(): each client holds 3 file
+    /// descriptors (socket + wake-up pipe pair) and any past FD_SETSIZE (1024) breaks its
+    /// loop, so one process cannot run more than ~330 clients (measured: 330 fine, 345 not).
+    public static let perStationLimit = 300
     static let defaultStations = 10
 
     public static let usage = """
@@ -52,6 +68,8 @@ public enum FirmwareSimCLI {
                        [--prefix yizhan/v1] [--duration 60s] [--unmanned-share 0.17]
                        [--connections K] [--start TIME] [--progress 5s]
       firmware-sim registry --stations N --out PATH [--seed S] [--unmanned-share 0.17]
+      firmware-sim flood --broker mqtt://HOST:PORT --count M [--stations N | --registry PATH]
+                       [--seed S] [--prefix P] [--window 1000] [--connections 2] [--batch 1]
       firmware-sim --help
 
     run       Connects every station and publishes telemetry until --duration has
@@ -67,6 +85,11 @@ public enum FirmwareSimCLI {
               shut down properly: the broker does not send the Will, so the
               retained status stays `online`.
     registry  Writes the registry of a generated fleet (JSON5) and exits.
+    flood     Publishes M valid full samples at QoS 1 as fast as the broker
+              acknowledges them (at most --window unacknowledged, over
+              --connections 1…4, --batch samples per message), round-robin over
+              the stations, then prints messages, seconds and rates on stdout.
+              For measuring ingest; the stations must be in the service's registry.
 
     OPTIONS
       --broker URL          mqtt://HOST[:PORT] (port 1883 by default)
@@ -82,7 +105,9 @@ public enum FirmwareSimCLI {
       --connections K       carry all stations over K shared MQTT connections (1…64);
                             no per-station Last Will in this mode. One connection
                             (and one network thread) per station is the default up
-                            to \(perStationLimit) stations; above that K defaults to 1 per 20000.
+                            to \(perStationLimit) stations (libmosquitto's select() loop
+                            fails past ~330 clients per process); above that K
+                            defaults to 1 per 20000 stations.
       --start TIME          station time at start: epoch milliseconds or ISO 8601
                             (e.g. 2025-11-21T12:00:00+08:00); default: now
       --progress D          seconds between progress lines on stderr (default 5s; 0: none)
@@ -104,7 +129,7 @@ public enum FirmwareSimCLI {
     }
 
     static func parseThrowing(_ args: [String]) throws -> Command {
-        guard let sub = args.first else { throw UsageError(description: "missing command: run or registry (see --help)") }
+        guard let sub = args.first else { throw UsageError(description: "missing command: run, registry or flood (see --help)") }
         if sub == "--help" || sub == "-h" || sub == "help" { return .help }
         var flags = try Flags(Array(args.dropFirst()))
         if flags.help { return .help }
@@ -146,8 +171,28 @@ public enum FirmwareSimCLI {
             if let v = try flags.take("--unmanned-share") { c.unmannedShare = try share(v) }
             try flags.finish()
             return .registry(c)
+        case "flood":
+            guard let brokerText = try flags.take("--broker") else {
+                throw UsageError(description: "--broker mqtt://HOST:PORT is required")
+            }
+            let broker: MQTTBroker
+            switch MQTTBroker.parse(brokerText) {
+            case .success(let b): broker = b
+            case .failure(let e): throw UsageError(description: "--broker: \(e.message)")
+            }
+            guard let n = try flags.take("--count") else { throw UsageError(description: "--count M is required") }
+            var c = FloodConfig(broker: broker, count: try int(n, flag: "--count", 1...1_000_000_000))
+            if let v = try flags.take("--stations") { c.stations = try int(v, flag: "--stations", 1...1_000_000) }
+            c.registryPath = try flags.take("--registry")
+            if let v = try flags.take("--seed") { c.seed = try seed(v) }
+            if let v = try flags.take("--prefix") { c.prefix = try prefix(v) }
+            if let v = try flags.take("--window") { c.window = try int(v, flag: "--window", 1...65_535) }
+            if let v = try flags.take("--connections") { c.connections = try int(v, flag: "--connections", 1...4) }
+            if let v = try flags.take("--batch") { c.batch = try int(v, flag: "--batch", 1...100) }
+            try flags.finish()
+            return .flood(c)
         default:
-            throw UsageError(description: "unknown command \"\(sub)\": expected run or registry (see --help)")
+            throw UsageError(description: "unknown command \"\(sub)\": expected run, registry or flood (see --help)")
         }
     }
 
@@ -269,6 +314,24 @@ public enum FirmwareSimCLI {
             }
             printErr("firmware-sim: wrote \(fleet.count) stations to \(c.out)")
             return 0
+        case .success(.flood(let c)):
+            do {
+                let fleet = try c.registryPath.map { try RegistryFile.read(from: $0) }
+                    ?? FleetPlan.generate(count: c.stations, seed: c.seed)
+                var o = FloodPublisher.Options()
+                o.prefix = c.prefix
+                o.window = c.window
+                o.connections = c.connections
+                o.samplesPerMessage = c.batch
+                let r = try FloodPublisher.run(broker: c.broker, stations: fleet, count: c.count, options: o)
+                print("messages \(r.messages) seconds \(String(format: "%.3f", r.elapsedSeconds)) "
+                      + "msgs/s \(Int(r.messagesPerSecond)) readings/s \(Int(r.readingsPerSecond)) "
+                      + "readings/msg \(r.readingsPerMessage)")
+                return 0
+            } catch {
+                printErr("firmware-sim: \(error)")
+                return 1
+            }
         case .success(.run(let c)):
             let stop = StopSignal()
             stop.stopOnTerminationSignals { sig in printErr("firmware-sim: signal \(sig), disconnecting") }

@@ -116,7 +116,7 @@ public enum FloodPublisher {
             if now - lastMove > options.timeout {
                 throw Failure(description: "flood: stalled at \(acked) of \(count) acknowledged")
             }
-            usleep(500)
+            usleep(2_000)
         }
         let elapsed = monotonicSeconds() - start
         for w in workers { w.waitDone() }

@@ -98,14 +98,7 @@ public final class SimulationRunner: @unchecked Sendable {
     }
 
     /// Distinct connections the links use (a shared transport has fewer than stations).
-    private var connectionTarget: Int {
-        var seen = Set<ObjectIdentifier>()
-        for l in links {
-            if let s = l as? SharedStationLink { seen.insert(ObjectIdentifier(s.connection)) }
-            else { seen.insert(ObjectIdentifier(l)) }
-        }
-        return seen.count
-    }
+    private var connectionTarget: Int { Set(links.map(\.connectionKey)).count }
 
     private func progressLine(rate: Double) -> String {
         let failed = counters.failed

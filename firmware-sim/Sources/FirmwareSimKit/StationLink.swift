@@ -43,6 +43,12 @@ public protocol StationLink: AnyObject, Sendable {
     /// Clean disconnect, as a device that shuts down properly: the broker does
     /// *not* publish the Last Will, so the retained status stays `online`.
     func close()
+    /// Identifies the MQTT connection the link uses (links sharing one have the same key).
+    var connectionKey: ObjectIdentifier { get }
+}
+
+extension StationLink {
+    public var connectionKey: ObjectIdentifier { ObjectIdentifier(self) }
 }
 
 /// Builds the links of a fleet.
@@ -69,8 +75,10 @@ let offlinePayload = Array("offline".utf8)
 /// (retained, QoS 1) on its status topic; it publishes retained `online` on
 /// connect and telemetry at QoS 1.
 ///
-/// libmosquitto runs one network thread per client, so this is for fleets up to
-/// a few hundred stations; use `SharedConnectionTransport` beyond that.
+/// libmosquitto runs one network thread per client, and its select() loop fails
+/// once a client's file descriptors pass FD_SETSIZE (1024; 3 per client), so this
+/// is for fleets up to ~300 stations per process; use `SharedConnectionTransport`
+/// beyond that.
 public struct PerStationTransport: StationTransport {
     public let broker: MQTTBroker
     public let topics: TopicScheme
@@ -316,6 +324,7 @@ final class SharedStationLink: StationLink {
     }
 
     var isConnected: Bool { connection.holder.isConnected }
+    var connectionKey: ObjectIdentifier { ObjectIdentifier(connection) }
 
     func open() throws(MQTTError) {
         guard opened.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }

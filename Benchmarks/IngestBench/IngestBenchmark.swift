@@ -1,0 +1,160 @@
+import Foundation
+import FirmwareSimKit
+import YizhanCore
+import YizhanMQTT
+import YizhanProcess
+import YizhanStore
+
+/// One private mosquitto, one fast QoS 1 publisher, and in alternating rounds
+/// either a do-nothing libmosquitto subscriber or the real `yizhan serve` (its
+/// rate counts messages committed to SQLite). Prints per-round figures,
+/// medians and the service ÷ subscriber ratio, all from this one run.
+struct IngestBenchmark: Sendable {
+    let settings: BenchSettings
+
+    struct ServiceFigures {
+        let messagesPerSecond: Double
+        let readingsPerSecond: Double
+        let bytesPerReading: Double
+        let readings: Int
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func run() throws {
+        let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let yizhan = binDir.appendingPathComponent("yizhan").path
+        guard FileManager.default.isExecutableFile(atPath: yizhan) else {
+            throw Failure(description: "\(yizhan) not found; build it first (swift build -c release)")
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let broker = try MosquittoBroker()
+        let stations = FleetPlan.generate(count: settings.stations, seed: 1)
+        let registry = work.appendingPathComponent("stations.json5").path
+        try RegistryFile.write(stations, to: registry)
+        // The service reads only defaults and flags, never a config/yizhan.json5 that happens to be nearby.
+        let emptyConfig = work.appendingPathComponent("empty.json5").path
+        try "{}\n".write(toFile: emptyConfig, atomically: true, encoding: .utf8)
+        let env = Environment(broker: broker, stations: stations, registry: registry, emptyConfig: emptyConfig,
+                              work: work, yizhan: yizhan)
+
+        print("ingest-bench: \(settings.messages) QoS 1 messages (full samples, 7 readings each) over \(settings.stations) stations, \(settings.rounds) rounds, window \(settings.window)")
+        print("machine: \(Machine.describe())")
+        var baseline: [Double] = [], service: [ServiceFigures] = [], ratios: [Double] = []
+        for round in 1...settings.rounds {
+            progress("round \(round)/\(settings.rounds): do-nothing subscriber")
+            let b = try baselineRound(round, env)
+            progress("round \(round)/\(settings.rounds): yizhan serve")
+            let s = try serviceRound(round, env)
+            baseline.append(b)
+            service.append(s)
+            ratios.append(s.messagesPerSecond / b)
+            print(String(format: "round %d: subscriber %8.0f msg/s | yizhan %8.0f msg/s, %9.0f readings/s committed | ratio %.2f | %.1f bytes/reading (%d readings)",
+                         round, b, s.messagesPerSecond, s.readingsPerSecond, s.messagesPerSecond / b, s.bytesPerReading, s.readings))
+        }
+        print(String(format: "median: subscriber %.0f msg/s, yizhan %.0f msg/s (%.0f readings/s), ratio %.2f (median of per-round ratios), %.1f bytes/reading",
+                     median(baseline), median(service.map(\.messagesPerSecond)), median(service.map(\.readingsPerSecond)),
+                     median(ratios), median(service.map(\.bytesPerReading))))
+        broker.stop()
+    }
+
+    struct Environment {
+        let broker: MosquittoBroker
+        let stations: [Station]
+        let registry: String
+        let emptyConfig: String
+        let work: URL
+        let yizhan: String
+        var brokerAddress: MQTTBroker { MQTTBroker(host: "127.0.0.1", port: broker.port) }
+    }
+
+    private var floodOptions: FloodPublisher.Options {
+        var o = FloodPublisher.Options()
+        o.window = settings.window
+        return o
+    }
+
+    /// A subscriber that only counts: the ceiling libmosquitto itself sets on this machine.
+    private func baselineRound(_ round: Int, _ env: Environment) throws -> Double {
+        let counter = ReceiveCounter()
+        var events = MQTTEvents()
+        events.message = { _ in counter.received() }
+        events.subscribed = { _, _ in counter.markSubscribed() }
+        let box = ClientBox()
+        events.connected = { rc in if rc == 0 { try? box.client?.subscribe("yizhan/v1/+/+/telemetry", qos: 1) } }
+        let client = try MQTTClient(options: MQTTOptions(clientID: "bench-null-\(round)"), events: events)
+        box.client = client
+        try client.start(broker: env.brokerAddress)
+        while !counter.subscribed { usleep(1_000) }
+        let start = Self.now()
+        _ = try FloodPublisher.run(broker: env.brokerAddress, stations: env.stations, count: settings.messages, options: floodOptions)
+        while counter.count < settings.messages { usleep(1_000) }
+        client.stop()
+        return Double(settings.messages) / (counter.lastAt - start)
+    }
+
+    private func serviceRound(_ round: Int, _ env: Environment) throws -> ServiceFigures {
+        let db = env.work.appendingPathComponent("round-\(round).db").path
+        let httpPort = LoopbackPort.free()
+        let log = env.work.appendingPathComponent("service-\(round).log").path
+        let service = try ChildProcess(executable: env.yizhan, arguments: [
+            "serve", "--config", env.emptyConfig, "--broker", env.broker.url, "--db", db, "--stations", env.registry,
+            "--http", "127.0.0.1:\(httpPort)", "--client-id", "bench-service-\(round)",
+        ], stdoutPath: log, stderrPath: log)
+        let deadline = Self.now() + 60
+        while httpGetStatus(port: httpPort, path: "/readyz") != 200 {
+            guard Self.now() < deadline, service.isRunning else { throw Failure(description: "service did not start; see \(log)") }
+            usleep(10_000)
+        }
+        let start = Self.now()
+        _ = try FloodPublisher.run(broker: env.brokerAddress, stations: env.stations, count: settings.messages, options: floodOptions)
+        var committedAt = Self.now()
+        while (metric(httpPort, "yizhan_messages_received_total") ?? 0) < Double(settings.messages) {
+            guard service.isRunning else { throw Failure(description: "service died; see \(log)") }
+            usleep(5_000)
+            committedAt = Self.now()
+        }
+        let stored = Int(metric(httpPort, "yizhan_readings_stored_total") ?? 0)
+        let elapsed = committedAt - start
+        service.terminate(signal: SIGTERM, timeout: 60)
+        // The service's SIGTERM closed the writer, which checkpoints the WAL into the main file.
+        let stats = try StoreReader(path: db, connections: 1).stats()
+        return ServiceFigures(messagesPerSecond: Double(settings.messages) / elapsed,
+                              readingsPerSecond: Double(stored) / elapsed,
+                              bytesPerReading: stats.bytesPerReading, readings: stats.readings)
+    }
+
+    private func metric(_ port: Int, _ name: String) -> Double? {
+        guard let text = httpGet(port: port, path: "/metrics") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        return nil
+    }
+
+    private func progress(_ text: String) { FileHandle.standardError.write(Data("  … \(text)\n".utf8)) }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+
+    private func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// Counts what the do-nothing subscriber receives, from libmosquitto's thread.
+final class ReceiveCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0, last = 0.0, sub = false
+    func received() { lock.withLock { n += 1; last = IngestBenchmark.now() } }
+    func markSubscribed() { lock.withLock { sub = true } }
+    var count: Int { lock.withLock { n } }
+    var lastAt: Double { lock.withLock { last } }
+    var subscribed: Bool { lock.withLock { sub } }
+}
+
+final class ClientBox: @unchecked Sendable { var client: MQTTClient? }
