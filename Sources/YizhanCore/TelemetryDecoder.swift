@@ -49,8 +49,11 @@ public struct TelemetryDecoder: Sendable {
     private let known: [KnownMetric]
     /// All known metric names' bytes, concatenated (`known[k].offset`, `.count`).
     private let knownNameBytes: [UInt8]
-    /// `knownByLength[n]`: indices into `known` of names of n bytes (n in 0…32).
-    private let knownByLength: [[Int]]
+    /// Candidates by length and first byte: `knownHead[n << 7 | first & 0x7F]` is 1 + the index into
+    /// `known` of the first name of n bytes starting so (0: none); `knownNext[k]` chains the rest.
+    private let knownHead: [Int16]
+    private let knownNext: [Int16]
+    private let knownOffsets: [Int]
 
     private struct KnownMetric: Sendable {
         let name: String
@@ -68,11 +71,14 @@ public struct TelemetryDecoder: Sendable {
         prefixIsASCII = prefix.utf8.allSatisfy { $0 < 0x80 }
         var known: [KnownMetric] = []
         var bytes: [UInt8] = []
-        var byLength = [[Int]](repeating: [], count: 33)
+        var head = [Int16](repeating: 0, count: 33 << 7)
+        var next: [Int16] = []
         for spec in MetricCatalog.known.values.sorted(by: { $0.name < $1.name }) {
             let u = Array(spec.name.utf8)
-            guard u.count <= 32 else { continue }
-            byLength[u.count].append(known.count)
+            guard !u.isEmpty, u.count <= 32, known.count < Int16.max - 1 else { continue }
+            let slot = u.count << 7 | Int(u[0] & 0x7F)
+            next.append(head[slot])
+            head[slot] = Int16(known.count + 1)
             known.append(KnownMetric(name: spec.name, offset: bytes.count, count: u.count, kind: spec.kind,
                                      valid: spec.valid,
                                      validText: spec.valid.map { "\(numberText($0.lowerBound))…\(numberText($0.upperBound))" } ?? ""))
@@ -80,7 +86,9 @@ public struct TelemetryDecoder: Sendable {
         }
         self.known = known
         knownNameBytes = bytes
-        knownByLength = byLength
+        knownHead = head
+        knownNext = next
+        knownOffsets = known.map(\.offset)
     }
 
     /// Decodes one message. `receivedAt` is the service's receive time (ms since the epoch).
@@ -249,11 +257,14 @@ public struct TelemetryDecoder: Sendable {
         if n == 2 && key[0] == 0x74 && key[1] == 0x73 { return .ts }
         if n == 3 && key[0] == 0x73 && key[1] == 0x65 && key[2] == 0x71 { return .seq }
         guard n >= 1 && n <= 32 else { return .invalid }
-        for k in knownByLength[n] {
-            let name = names + known[k].offset
+        var candidate = Int(knownHead[n << 7 | Int(key[0] & 0x7F)])
+        while candidate != 0 {
+            let k = candidate - 1
+            let name = names + knownOffsets[k]
             var j = 0
             while j < n && name[j] == key[j] { j += 1 }
             if j == n { return .known(k) }
+            candidate = Int(knownNext[k])
         }
         return MetricCatalog.isValidName(key) ? .generic : .invalid
     }

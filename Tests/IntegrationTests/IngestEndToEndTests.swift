@@ -13,13 +13,22 @@ struct IngestEndToEndTests {
         ("hh-001", "150100", true), ("bt-002", "150200", false), ("cf-003", "150400", false),
     ]
 
-    func running() throws -> (MosquittoBroker, ServiceUnderTest, TestPublisher, Scratch) {
-        let broker = try MosquittoBroker()
-        let scratch = try Scratch()
-        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url)
-        try writeRegistry(service.stations, stations: Self.stations)
-        try service.start()
-        return (broker, service, try TestPublisher(broker: broker.url), scratch)
+    /// A broker, a running service and a publisher; the broker stops when this goes away,
+    /// so tests keep it alive to their end with `withExtendedLifetime`.
+    final class Fixture {
+        let broker: MosquittoBroker
+        let scratch: Scratch
+        let service: ServiceUnderTest
+        let publisher: TestPublisher
+
+        init() throws {
+            broker = try MosquittoBroker()
+            scratch = try Scratch()
+            service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url)
+            try writeRegistry(service.stations, stations: IngestEndToEndTests.stations)
+            try service.start()
+            publisher = try TestPublisher(broker: broker.url)
+        }
     }
 
     func rejects(_ service: ServiceUnderTest) -> [[String: Any]] {
@@ -27,7 +36,10 @@ struct IngestEndToEndTests {
     }
 
     @Test func goodSamplesAreStoredAndServed() throws {
-        let (_, service, publisher, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
+        let publisher = f.publisher
         let t0 = nowMs() - 60_000
         try publisher.publish("yizhan/v1/150100/hh-001/telemetry",
             "{\"ts\":\(t0),\"seq\":1,\"door_open\":false,\"mains\":true,\"battery_pct\":87.5,\"water_ok\":true,\"leak\":false,\"occupancy\":3,\"fridge_c\":4.2,\"ice_kg\":12}")
@@ -76,13 +88,19 @@ struct IngestEndToEndTests {
     }
 
     @Test func everyBadInputRowIsRejectedWithItsReasonAndGoodDataKept() throws {
-        let (_, service, publisher, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
+        let publisher = f.publisher
         let now = nowMs()
         let t = "yizhan/v1/150100/hh-001/telemetry"
         try publisher.publish(t, "not json")                                               // malformed
         try publisher.publish(t, "[1,2]")                                                  // malformed
         try publisher.publish(t, bytes: Array(repeating: UInt8(ascii: "x"), count: 70_000)) // too_large
-        try publisher.publish("yizhan/v1/150100/hh-001/weather", "{}")                    // bad_topic
+        // The service subscribes to PREFIX/+/+/telemetry and /status; what reaches it with a bad
+        // topic is a region or station segment that is not of the protocol's form.
+        try publisher.publish("yizhan/v1/15A100/hh-001/telemetry", "{}")                  // bad_topic
+        try publisher.publish("yizhan/v1/150100/no.dots!/status", "online")               // bad_topic
         try publisher.publish("yizhan/v1/150100/nobody/telemetry", "{\"mains\":true}")    // unknown_station
         try publisher.publish("yizhan/v1/150200/hh-001/telemetry", "{\"mains\":true}")    // unknown_station (wrong region)
         // One mixed message: three good readings kept, each bad part rejected on its own.
@@ -92,7 +110,7 @@ struct IngestEndToEndTests {
         try publisher.publish(t, "{\"ts\":\(now - 1_000),\"occupancy\":2}")                   // duplicate: stored once, no reject
         try publisher.publish(t, "{\"ts\":\(now - 500),\"occupancy\":3.5}")                   // bad_type (integer)
 
-        let expected: [String: Int] = ["malformed": 2, "too_large": 1, "bad_topic": 1, "unknown_station": 2,
+        let expected: [String: Int] = ["malformed": 2, "too_large": 1, "bad_topic": 2, "unknown_station": 2,
                                        "bad_type": 3, "out_of_range": 1, "bad_metric": 1, "clock_skew": 1, "too_old": 1]
         let arrived = waitUntil(20) { rejects(service).count >= expected.values.reduce(0, +) }
         #expect(arrived, "rejects: \(rejects(service))")
@@ -115,7 +133,10 @@ struct IngestEndToEndTests {
     }
 
     @Test func garbageBurstNeitherCrashesNorStallsAndGoodDataStillFlows() throws {
-        let (_, service, publisher, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
+        let publisher = f.publisher
         var rng = SplitMix(seed: 42)
         let topic = "yizhan/v1/150200/bt-002/telemetry"
         let burst = 3_000
@@ -145,7 +166,9 @@ struct IngestEndToEndTests {
     }
 
     @Test func badHTTPParametersGet400AndUnknownStations404() throws {
-        let (_, service, _, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
         let cases: [(String, Int, String)] = [
             ("/api/v1/stations/nope", 404, "nope"),
             ("/api/v1/stations/nope/series?metric=fridge_c", 404, "nope"),
@@ -170,7 +193,11 @@ struct IngestEndToEndTests {
     }
 
     @Test func metricsIsValidPrometheusExposition() throws {
-        let (_, service, publisher, scratch) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
+        let publisher = f.publisher
+        let scratch = f.scratch
         try publisher.publish("yizhan/v1/150100/hh-001/telemetry", "{\"fridge_c\":4}")
         #expect(waitUntil(20) { (service.metric("yizhan_readings_stored_total") ?? 0) >= 1 })
         let text = service.get("/metrics")?.body ?? ""
@@ -194,7 +221,10 @@ struct IngestEndToEndTests {
     }
 
     @Test func sighupReloadsTheRegistryWithoutDroppingMessages() throws {
-        let (_, service, publisher, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let service = f.service
+        let publisher = f.publisher
         try publisher.publish("yizhan/v1/152900/al-009/telemetry", "{\"fridge_c\":4}")
         #expect(waitUntil(20) { rejects(service).contains { $0["reason"] as? String == "unknown_station" } })
         try writeRegistry(service.stations, stations: Self.stations + [("al-009", "152900", true)])
@@ -213,7 +243,10 @@ struct IngestEndToEndTests {
     }
 
     @Test func brokerOutageMakesItNotReadyThenItReconnectsAndResubscribes() throws {
-        let (broker, service, _, _) = try running()
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        let broker = f.broker
+        let service = f.service
         broker.stop()
         #expect(waitUntil(20) { service.get("/readyz")?.status == 503 })
         #expect(service.get("/healthz")?.status == 200)

@@ -226,12 +226,25 @@ struct RegistryTests {
         #expect(error(bad) == ConfigError(file: file, line: 8, message: #"stations[1] (id "x-2"): lat 99.0 outside -90…90"#))
     }
 
+    @Test("invalid UTF-8 is refused with its line (Foundation's JSON5 scanner would trap on it)", arguments: [
+        [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE5, 0x91],
+    ] as [[UInt8]])
+    func invalidUTF8(bad: [UInt8]) {
+        // As an unquoted key (where Foundation traps), and inside a string.
+        for (prefix, suffix) in [("{\n\n  ", "stations: []}"), ("{stations: [\n  {id: \"a\", name: \"", "\"}]}")] {
+            let bytes = Array(prefix.utf8) + bad + Array(suffix.utf8)
+            #expect(throws: ConfigError(file: file, line: 3 - (prefix.hasPrefix("{s") ? 1 : 0), message: "not valid UTF-8 (byte \(prefix.utf8.count))")) {
+                try Registry.decode(Data(bytes), file: file)
+            }
+        }
+    }
+
     @Test("random and mutated registry files never crash the loader")
     func fuzz() {
         var rng = SeededRandom(seed: 5)
         let base = Array(good.utf8)
-        let alphabet = Array("{}[],:'\"/*\\\n 0123456789.+-xeEIN".utf8) + [0x00, 0xC3, 0xA9, 0xE2, 0x80, 0xA8, 0xFF]
-        for round in 0..<1500 {
+        let alphabet = Array("{}[],:'\"/*\\\n 0123456789.+-xeEINu$_aé".utf8) + [0x00, 0xC3, 0xA9, 0xE2, 0x80, 0xA8, 0xFF, 0xF0, 0x9F, 0xED, 0xA0]
+        for round in 0..<5000 {
             var bytes = base
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let at = Int.random(in: 0..<bytes.count, using: &rng)
