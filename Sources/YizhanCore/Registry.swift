@@ -65,12 +65,7 @@ public struct Registry: Sendable, Equatable {
     /// us find it, the line: of the syntax error, or of the offending value.
     public static func decode(_ data: Data, file: String) throws(ConfigError) -> Registry {
         let bytes = [UInt8](data)
-        // Foundation's JSON5 scanner traps (a fatal error, not a thrown one) on invalid UTF-8 in
-        // some places, e.g. an unquoted key: refuse such files before it sees them.
-        if let bad = firstInvalidUTF8(bytes) {
-            let line = bytes[..<bad].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
-            throw ConfigError(file: file, line: line, message: "not valid UTF-8 (byte \(bad))")
-        }
+        try JSON5Source.checkUTF8(bytes, file: file)
         var outline: JSON5Outline?
         var syntaxError: JSON5Outline.SyntaxError?
         do {
@@ -165,7 +160,7 @@ public struct Registry: Sendable, Equatable {
 
 /// Offset of the first byte that is not part of well-formed UTF-8 (overlong forms and surrogates
 /// included), or nil.
-private func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
     var parser = Unicode.UTF8.ForwardParser()
     var iterator = bytes.makeIterator()
     var offset = 0

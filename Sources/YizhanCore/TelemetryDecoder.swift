@@ -325,7 +325,7 @@ public struct TelemetryDecoder: Sendable {
                     if ts > c.receivedAt.addingSaturating(limits.maxClockAheadMs) {
                         tsProblem = (.clockSkew, "ts \(c.valueText(f)) (\(Timestamp.format(ms: ts))) is "
                             + "\(aheadText(ts, c.receivedAt)) ahead of the service clock (limit \(DurationText.format(ms: limits.maxClockAheadMs)))")
-                    } else if ts < c.receivedAt.addingSaturating(-limits.retentionMs) {
+                    } else if ts < c.receivedAt.subtractingSaturating(limits.retentionMs) {
                         tsProblem = (.tooOld, "ts \(c.valueText(f)) (\(Timestamp.format(ms: ts))) is older than "
                             + "the \(DurationText.format(ms: limits.retentionMs)) retention")
                     }
@@ -480,5 +480,11 @@ private extension Int64 {
         let (r, overflow) = addingReportingOverflow(other)
         if !overflow { return r }
         return other > 0 ? .max : .min
+    }
+
+    func subtractingSaturating(_ other: Int64) -> Int64 {
+        let (r, overflow) = subtractingReportingOverflow(other)
+        if !overflow { return r }
+        return other < 0 ? .max : .min
     }
 }

@@ -19,6 +19,12 @@ public final class IngestPipeline: @unchecked Sendable {
         public var maxQueued = 200_000
         /// How often an idle writer still records that the service is receiving.
         public var receivingTickMs = 2_000
+        /// Readings older than this are pruned (the raw-data retention).
+        public var retentionMs: Int64 = 90 * 86_400_000
+        /// Rejects kept for operators; older ones are pruned.
+        public var rejectsKept = 100_000
+        /// How often the writer prunes.
+        public var pruneEveryMs: Int64 = 10 * 60_000
 
         public init() {}
     }
@@ -188,10 +194,30 @@ public final class IngestPipeline: @unchecked Sendable {
                 if extra.receiving != nil { lastReceivingWrite = now }
             }
             if stop && cond.withLock({ queue.isEmpty }) { break }
+            if now - lastPrune >= settings.pruneEveryMs { prune(now: now) }
         }
+        // A clean stop leaves a small file: the WAL folded into the database and truncated.
+        do { try writer.checkpoint() } catch { log("WAL checkpoint on stop failed: \(error)") }
         cond.withLock {
             finished = true
             cond.broadcast()
+        }
+    }
+
+    private var lastPrune: Int64 = 0
+
+    /// Retention runs on the writer thread, between batches: the writer connection is its alone.
+    private func prune(now: Int64) {
+        lastPrune = now
+        do {
+            let readings = try writer.pruneReadings(olderThan: now - settings.retentionMs)
+            let statuses = try writer.pruneStatusEvents(olderThan: now - settings.retentionMs)
+            let rejects = try writer.pruneRejects(keepNewest: settings.rejectsKept)
+            if readings + statuses + rejects > 0 {
+                log("retention: pruned \(readings) readings, \(statuses) status events, \(rejects) rejects")
+            }
+        } catch {
+            log("retention pruning failed (will retry): \(error)")
         }
     }
 
@@ -269,7 +295,7 @@ public final class IngestPipeline: @unchecked Sendable {
     private func oversized(_ r: JournalRecord) -> DecodedMessage {
         let station = StationTopic.parse(r.topic, prefix: prefix)?.station
         let reject = Reject(ts: r.receivedAt, station: station, topic: r.topic, reason: .tooLarge,
-                            detail: "payload of \(r.size) bytes exceeds \(limits.maxPayloadBytes)")
+                            detail: "payload of \(r.size) bytes exceeds the \(limits.maxPayloadBytes)-byte limit")
         return DecodedMessage(readings: [], rejects: [reject], status: nil, samples: 0)
     }
 

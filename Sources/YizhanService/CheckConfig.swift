@@ -17,12 +17,7 @@ enum CheckConfig {
         if FileManager.default.fileExists(atPath: config.rules) {
             // The rule language is checked once the alerting core exists; until then the file must at least parse.
             if let data = FileManager.default.contents(atPath: config.rules) {
-                let decoder = JSONDecoder()
-                decoder.allowsJSON5 = true
-                do { _ = try decoder.decode(ConfigValueTree.self, from: data) } catch {
-                    problems.append(ConfigError(file: config.rules, line: SourceText.line(ofError: error),
-                                                message: "not valid JSON5: \(SourceText.describe(error))").description)
-                }
+                do { try JSON5Source.check(data, file: config.rules) } catch { problems.append(error.description) }
             }
         }
         let dbDir = URL(fileURLWithPath: config.db).deletingLastPathComponent().path
@@ -37,24 +32,4 @@ enum CheckConfig {
         problems.forEach { FileHandle.standardError.write(Data("yizhan: \($0)\n".utf8)) }
         return 1
     }
-}
-
-/// Any JSON5 value, to check that a file parses.
-struct ConfigValueTree: Decodable {
-    init(from decoder: Decoder) throws {
-        if var a = try? decoder.unkeyedContainer() {
-            while !a.isAtEnd { _ = try a.decode(ConfigValueTree.self) }
-        } else if let o = try? decoder.container(keyedBy: AnyKey.self) {
-            for k in o.allKeys { _ = try o.decode(ConfigValueTree.self, forKey: k) }
-        } else {
-            _ = try decoder.singleValueContainer()
-        }
-    }
-}
-
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
 }

@@ -78,6 +78,8 @@ public final class Service: @unchecked Sendable {
         var settings = IngestPipeline.Settings()
         settings.batchMessages = config.batchMessages
         settings.batchDelayMs = Int(config.batchDelayMs)
+        settings.retentionMs = config.limits.retentionMs
+        settings.rejectsKept = config.rejectsKept
         let initial = try reader.activity().mapValues {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }

@@ -71,6 +71,7 @@ public struct ServiceConfig: Sendable, Equatable {
     }
 
     public static func parse(_ data: Data, file: String, over base: ServiceConfig = ServiceConfig()) throws(ConfigError) -> ServiceConfig {
+        try JSON5Source.check(data, file: file)
         let text = String(decoding: data, as: UTF8.self)
         let object: [String: ConfigValue]
         do {

@@ -20,7 +20,11 @@ public enum YizhanCommand {
         let rest = Array(arguments.dropFirst())
         switch command {
         case "serve":
-            guard let config = settings(rest, environment) else { return 2 }
+            let config: ServiceConfig
+            switch settings(rest, environment) {
+            case .success(let c): config = c
+            case .failure(let exit): return exit.code
+            }
             do {
                 return try Service(config: config).run()
             } catch {
@@ -28,8 +32,10 @@ public enum YizhanCommand {
                 return 1
             }
         case "check-config":
-            guard let config = settings(rest, environment) else { return 2 }
-            return CheckConfig.run(config)
+            switch settings(rest, environment) {
+            case .success(let config): return CheckConfig.run(config)
+            case .failure(let exit): return exit.code
+            }
         case "help", "--help", "-h":
             print(usage)
             return 0
@@ -39,12 +45,16 @@ public enum YizhanCommand {
         }
     }
 
-    private static func settings(_ args: [String], _ env: [String: String]) -> ServiceConfig? {
+    struct ExitCode: Error { let code: Int32 }
+
+    /// The resolved settings, or the exit code after saying what is wrong: 2 for flags, 1 for a file.
+    private static func settings(_ args: [String], _ env: [String: String]) -> Result<ServiceConfig, ExitCode> {
         do {
-            return try ServeSettings.resolve(args, environment: env)
+            return .success(try ServeSettings.resolve(args, environment: env))
         } catch {
             FileHandle.standardError.write(Data("yizhan: \(error)\n".utf8))
-            return nil
+            if case .config = error { return .failure(ExitCode(code: 1)) }
+            return .failure(ExitCode(code: 2))
         }
     }
 }

@@ -48,6 +48,24 @@ import YizhanProcess
         #expect(d.output.contains("batch_max_delay"))
     }
 
+    @Test func configSyntaxErrorAndInvalidUTF8AreReportedNotCrashedOn() throws {
+        let s = try Scratch()
+        try "{\n  http: \"127.0.0.1:8080\",\n  db: \"x.db\" oops\n}\n".write(toFile: s.path("y.json5"), atomically: true, encoding: .utf8)
+        let r = try run(["check-config", "--config", s.path("y.json5")], in: s)
+        #expect(r.code == 1)
+        #expect(r.output.contains("y.json5:3"), "\(r.output)")
+
+        // Foundation's JSON5 scanner traps on invalid UTF-8 in an unquoted key; we must refuse it first.
+        var bytes = Array("{\n  ht".utf8)
+        bytes += [0xC3, 0x28]
+        bytes += Array("tp: 1,\n}\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: s.path("u.json5")))
+        let u = try run(["serve", "--config", s.path("u.json5")], in: s)
+        #expect(u.code == 1)
+        #expect(u.output.contains("u.json5:2"), "\(u.output)")
+        #expect(u.output.contains("UTF-8"))
+    }
+
     @Test func badRegistryNamesTheStation() throws {
         let s = try Scratch()
         try "{stations: [\n {id: \"ok-1\", name: \"甲\", region: \"150100\", lat: 40, lon: 111, unmanned: true},\n {id: \"bad-2\", name: \"乙\", region: \"1501\", lat: 40, lon: 111, unmanned: false},\n]}\n"

@@ -79,8 +79,8 @@ struct SampleScannerTests {
         ("1e2", 100, true), ("1E+2", 100, true), ("25e-1", 2.5, false), ("1e-2", 0.01, false), ("0.1", 0.1, false),
         ("1763700000123", 1763700000123, true), ("9007199254740993", 9007199254740992, true),
         ("123456789012345678901234567890", 1.2345678901234568e29, true), ("0.1000000000000000055511151231257827", 0.1, false),
-        ("1.7976931348623157e308", .greatestFiniteMagnitude, true), ("5e-324", 5e-324, false), ("1e-400", 0, true),
-        ("2.2250738585072011e-308", 2.2250738585072011e-308, false), ("0.30000000000000004", 0.30000000000000004, false),
+        ("1.7976931348623157e308", .greatestFiniteMagnitude, true), ("5e-324", .leastNonzeroMagnitude, false), ("1e-400", 0, true),
+        ("2.2250738585072011e-308", Double.leastNormalMagnitude.nextDown, false), ("0.30000000000000004", 0.30000000000000004, false),
         ("4294967295", 4294967295, true), ("1e22", 1e22, true), ("1e23", 1e23, true), ("-1.5e3", -1500, true),
     ])
     func numbers(text: String, expected: Double, integral: Bool) throws {

@@ -394,6 +394,23 @@ struct TelemetryDecoderTests {
         #expect(reasons(now - 60_000) == [] && reasons(now - 60_001) == [.tooOld])
         let m = d.decode(topic: "p/150100/hh-001/telemetry", payload: "{\"ts\": \(now + 5000)}".bytes, receivedAt: now, registry: registry)
         #expect(m.rejects.first?.detail.hasSuffix("is 5s ahead of the service clock (limit 1s)") == true)
+
+        // Extreme limits saturate instead of trapping.
+        for extreme in [Int64.max, .min, 0] {
+            let e = TelemetryDecoder(prefix: "p", limits: IngestLimits(maxPayloadBytes: .max, maxClockAheadMs: extreme, retentionMs: extreme))
+            for ts in [Int64.max, .min, 0, now] {
+                for at in [Int64.max, .min, now] {
+                    _ = e.decode(topic: "p/150100/hh-001/telemetry", payload: "{\"ts\": \(ts), \"mains\": true}".bytes, receivedAt: at, registry: registry)
+                }
+            }
+        }
+        let open = TelemetryDecoder(prefix: "p", limits: IngestLimits(maxClockAheadMs: .max, retentionMs: .max))
+        func reasons(_ payload: String) -> [RejectReason] {
+            open.decode(topic: "p/150100/hh-001/telemetry", payload: payload.bytes, receivedAt: now, registry: registry).rejects.map(\.reason)
+        }
+        #expect(reasons(#"{"ts": 0, "x": 1}"#) == [])
+        #expect(reasons(#"{"ts": 9223372036854775807, "x": 1}"#) == [])
+        #expect(reasons(#"{"ts": -9223372036854775808, "x": 1}"#) == [.tooOld])
     }
 
     @Test("seq must be an unsigned 32-bit integer; otherwise one bad_type and the readings stay", arguments: [
