@@ -43,6 +43,8 @@ let package = Package(
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),
         .testTarget(name: "YizhanHTTPTests", dependencies: ["YizhanHTTP"]),
+        .testTarget(name: "YizhanIngestTests", dependencies: ["YizhanIngest", "YizhanStore", "YizhanCore"]),
+        .testTarget(name: "YizhanServiceTests", dependencies: ["YizhanService", "YizhanCore", "YizhanHTTP"]),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "YizhanCore", "YizhanMQTT", "YizhanProcess"]),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess",

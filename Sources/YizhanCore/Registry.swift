@@ -29,10 +29,10 @@ public struct Registry: Sendable, Equatable {
         for (index, s) in stations.enumerated() {
             func failure(_ field: String, _ message: String) -> ConfigError {
                 ConfigError(file: file, line: locate(index, field) ?? locate(index, "id") ?? locate(index, ""),
-                            message: "stations[\(index)] (id \(quoted(s.id))): \(message)")
+                            message: "stations[\(index)] (id \(JSONString.literal(s.id))): \(message)")
             }
             guard StationTopic.isStationID(s.id) else {
-                throw failure("id", "id \(quoted(s.id)) is not 1 to 64 characters of A-Z a-z 0-9 _ -")
+                throw failure("id", "id \(JSONString.literal(s.id)) is not 1 to 64 characters of A-Z a-z 0-9 _ -")
             }
             if let first = firstIndex[s.id] {
                 let firstLine = locate(first, "id").map { " at line \($0)" } ?? ""
@@ -43,7 +43,7 @@ public struct Registry: Sendable, Equatable {
                 throw failure("name", "name is empty")
             }
             guard StationTopic.isRegionCode(s.region) else {
-                throw failure("region", "region \(quoted(s.region)) is not a six-digit GB/T 2260 code")
+                throw failure("region", "region \(JSONString.literal(s.region)) is not a six-digit GB/T 2260 code")
             }
             guard (-90.0...90.0).contains(s.lat) else {
                 throw failure("lat", "lat \(s.lat) outside -90…90")
@@ -139,7 +139,7 @@ public struct Registry: Sendable, Equatable {
         var parts: [String]
         if components.count >= 2, components[0] == .key("stations"), case .index(let i) = components[1],
            let id = outline?.string(at: [.key("stations"), .index(i), .key("id")]) {
-            parts = ["stations[\(i)] (id \(quoted(id)))", pathText(components.dropFirst(2))]
+            parts = ["stations[\(i)] (id \(JSONString.literal(id)))", pathText(components.dropFirst(2))]
         } else {
             parts = [components.isEmpty ? "top level" : pathText(components[...])]
         }
@@ -173,19 +173,3 @@ func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
     }
 }
 
-/// `"text"` with quotes and control characters escaped, for messages.
-private func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-            out += "\\u{\(String(scalar.value, radix: 16))}"
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}

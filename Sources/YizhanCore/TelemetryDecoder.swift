@@ -102,11 +102,11 @@ public struct TelemetryDecoder: Sendable {
             return rejected(topic, receivedAt, nil, .badTopic, "topic is not \(prefix)/{region}/{station}/telemetry or …/status")
         }
         guard let station = registry.station(parsed.station) else {
-            return rejected(topic, receivedAt, parsed.station, .unknownStation, "station \(quote(parsed.station)) is not registered")
+            return rejected(topic, receivedAt, parsed.station, .unknownStation, "station \(JSONString.literal(parsed.station)) is not registered")
         }
         guard station.region == parsed.region else {
             return rejected(topic, receivedAt, parsed.station, .unknownStation,
-                            "station \(quote(parsed.station)) is registered under region \(station.region), not \(parsed.region)")
+                            "station \(JSONString.literal(parsed.station)) is registered under region \(station.region), not \(parsed.region)")
         }
 
         var out = DecodedMessage()
@@ -358,7 +358,7 @@ public struct TelemetryDecoder: Sendable {
                     continue
                 case .invalid:
                     out.rejects.append(c.reject(.badMetric,
-                                                "\(quote(clipped(c.key(f), max: 64))): not a valid metric name ([a-z][a-z0-9_]{0,31})"))
+                                                "\(JSONString.literal(clipped(c.key(f), max: 64))): not a valid metric name ([a-z][a-z0-9_]{0,31})"))
                 case .generic:
                     let key = c.key(f)
                     switch f.value {
@@ -453,27 +453,9 @@ private func clipped(_ bytes: UnsafeBufferPointer<UInt8>, max: Int) -> String {
 
 /// A payload preview for a message: quoted, control characters escaped, clipped.
 private func preview(_ payload: [UInt8]) -> String {
-    payload.withUnsafeBufferPointer { quote(clipped($0, max: 40)) }
+    payload.withUnsafeBufferPointer { JSONString.literal(clipped($0, max: 40)) }
 }
 
-/// `"text"`, with quotes, backslashes and control characters escaped.
-private func quote(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-            out += "\\u{\(String(scalar.value, radix: 16))}"
-        default:
-            out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
 
 private extension Int64 {
     func addingSaturating(_ other: Int64) -> Int64 {

@@ -8,23 +8,7 @@ struct JSONText {
 
     mutating func raw(_ s: String) { text += s }
 
-    mutating func string(_ s: String) {
-        text.append("\"")
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text.append("\"")
-    }
+    mutating func string(_ s: String) { text += JSONString.literal(s) }
 
     mutating func optionalString(_ s: String?) {
         if let s { string(s) } else { text += "null" }

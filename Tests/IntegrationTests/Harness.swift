@@ -51,67 +51,14 @@ func writeRegistry(_ path: String, stations: [(id: String, region: String, unman
     try text.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
-/// A plain HTTP/1.1 exchange over a loopback socket.
-struct HTTPReply {
-    let status: Int
-    let body: String
+typealias HTTPReply = LoopbackHTTP.Reply
+
+extension LoopbackHTTP.Reply {
     var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8), options: [.fragmentsAllowed]) }
 }
 
 func http(_ method: String = "GET", port: Int, _ path: String, body: String? = nil, headers: [String: String] = [:]) -> HTTPReply? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var tv = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let ok = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { return nil }
-    var req = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-    for (k, v) in headers { req += "\(k): \(v)\r\n" }
-    if let body { req += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
-    req += "\r\n" + (body ?? "")
-    let bytes = Array(req.utf8)
-    var sent = 0
-    while sent < bytes.count {
-        let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, 0) }
-        if n <= 0 { return nil }
-        sent += n
-    }
-    var data = [UInt8]()
-    var buf = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = recv(fd, &buf, buf.count, 0)
-        if n <= 0 { break }
-        data.append(contentsOf: buf[0..<n])
-    }
-    let text = String(decoding: data, as: UTF8.self)
-    guard let headerEnd = text.range(of: "\r\n\r\n") else { return nil }
-    let statusLine = text[..<headerEnd.lowerBound].split(separator: "\r\n").first ?? ""
-    let parts = statusLine.split(separator: " ")
-    guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-    var body = String(text[headerEnd.upperBound...])
-    if text[..<headerEnd.lowerBound].lowercased().contains("transfer-encoding: chunked") {
-        body = dechunk(body)
-    }
-    return HTTPReply(status: status, body: body)
-}
-
-private func dechunk(_ s: String) -> String {
-    var out = ""
-    var rest = Substring(s)
-    while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
-        let start = lineEnd.upperBound
-        let bytes = Array(rest[start...].utf8)
-        out += String(decoding: bytes.prefix(size), as: UTF8.self)
-        rest = Substring(String(decoding: bytes.dropFirst(size + 2), as: UTF8.self))
-    }
-    return out
+    LoopbackHTTP.request(method, port: port, path: path, body: body, headers: headers)
 }
 
 /// One `yizhan serve` child, started by PID against a test's own broker and files.

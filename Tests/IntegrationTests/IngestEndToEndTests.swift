@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import YizhanCore
 import YizhanProcess
+import YizhanStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -247,10 +248,12 @@ struct IngestEndToEndTests {
         defer { withExtendedLifetime(f) {} }
         let broker = f.broker
         let service = f.service
+        let outageStart = nowMs()
         broker.stop()
         #expect(waitUntil(20) { service.get("/readyz")?.status == 503 })
         #expect(service.get("/healthz")?.status == 200)
         try broker.restart()
+        let outageEnd = nowMs()
         #expect(waitUntil(60) { service.get("/readyz")?.status == 200 }, "log:\n\(service.log)")
         #expect(service.log.contains("connecting to broker"))
         let publisher = try TestPublisher(broker: broker.url)
@@ -259,6 +262,15 @@ struct IngestEndToEndTests {
             (((service.get("/api/v1/stations/cf-003")?.json as? [String: Any])?["latest"] as? [String: [String: Any]])?["occupancy"]?["value"] as? Int) == 7
         })
         #expect(service.stop() == 0)
+        // The store knows the service was blind during the outage: one receiving interval
+        // ends before the broker went away, the next begins after it came back.
+        let intervals = try StoreReader(path: service.db, connections: 1).receivingIntervals(from: 0, to: .max)
+        #expect(intervals.count == 2, "\(intervals)")
+        if intervals.count == 2 {
+            #expect(intervals[0].end <= outageStart + 1_000 && intervals[0].end >= intervals[0].start)
+            #expect(intervals[1].start >= outageEnd - 1_000)
+            #expect(intervals[1].end >= intervals[1].start)
+        }
     }
 
     @Test func embeddedBrokerStartsAndStopsWithTheService() throws {

@@ -214,7 +214,7 @@ struct TelemetryDecoderTests {
     func badStatusBytes() {
         let m = decoder.decode(topic: status, payload: [0x6F, 0x6E, 0xFF, 0x0A, 0x00], receivedAt: now, registry: registry)
         #expect(m.rejects.map(\.reason) == [.malformed])
-        #expect(m.rejects.first?.detail == #"status payload must be online or offline, got "on\#u{FFFD}\n\u{0}""#)
+        #expect(m.rejects.first?.detail == #"status payload must be online or offline, got "on\#u{FFFD}\n\u0000""#)
     }
 
     @Test("payload not JSON, or not an object / array of objects: the whole message is malformed", arguments: [

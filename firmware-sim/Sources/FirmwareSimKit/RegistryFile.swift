@@ -23,7 +23,7 @@ public enum RegistryFile {
         if let comment { text += " — \(comment)" }
         text += "\n{\n  stations: [\n"
         for s in stations {
-            text += "    {id: \(quote(s.id)), name: \(quote(s.name)), region: \(quote(s.region)), "
+            text += "    {id: \(JSONString.literal(s.id)), name: \(JSONString.literal(s.name)), region: \(JSONString.literal(s.region)), "
             text += "lat: \(s.lat), lon: \(s.lon), unmanned: \(s.unmanned)},\n"
         }
         text += "  ],\n}\n"
@@ -79,24 +79,4 @@ public enum RegistryFile {
         }
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 || ch.value == 0x2028 || ch.value == 0x2029 {
-                    out += "\\u" + String(repeating: "0", count: 4 - String(ch.value, radix: 16).count)
-                        + String(ch.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return out + "\""
-    }
 }
