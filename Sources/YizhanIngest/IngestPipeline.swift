@@ -25,6 +25,8 @@ public final class IngestPipeline: @unchecked Sendable {
         public var rejectsKept = 100_000
         /// How often the writer prunes.
         public var pruneEveryMs: Int64 = 10 * 60_000
+        /// With alerting, how often the clock ticks (heartbeats, `for` timers) when idle.
+        public var alertTickMs = 250
 
         public init() {}
     }
@@ -43,6 +45,9 @@ public final class IngestPipeline: @unchecked Sendable {
     private let clock: @Sendable () -> Int64
     private let settings: Settings
     private let log: @Sendable (String) -> Void
+    private let alerting: AlertingStage?
+    /// Called after a commit that queued notifications, so dispatchers deliver at once.
+    public var outboxCommitted: (@Sendable () -> Void)?
 
     private let cond = NSCondition()
     private var queue: [Queued] = []
@@ -50,6 +55,8 @@ public final class IngestPipeline: @unchecked Sendable {
     private var thread: Thread?
     private var finished = false
     private var receiving: ReceivingInterval?
+    private var receivingEvents: [(started: Bool, at: Int64)] = []
+    private var wakeRequested = false
     private var receivingDirty = false
     private var lastReceivingWrite: Int64 = 0
 
@@ -60,7 +67,9 @@ public final class IngestPipeline: @unchecked Sendable {
 
     public init(journal: Journal, writer: StoreWriter, prefix: String, limits: IngestLimits, registry: LiveRegistry,
                 initialStations: [String: StationLiveState] = [:], settings: Settings = Settings(),
+                alerting: AlertingStage? = nil,
                 clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) throws {
+        self.alerting = alerting
         self.journal = journal
         self.writer = writer
         self.decoder = TelemetryDecoder(prefix: prefix, limits: limits)
@@ -88,11 +97,11 @@ public final class IngestPipeline: @unchecked Sendable {
             pending.append(Queued(record: record, position: position))
             count += 1
             if pending.count >= settings.batchMessages {
-                try commit(pending, extra: StoreBatch())
+                try commit(prepare(pending, extra: StoreBatch(), receivingEvents: [], tickAt: nil))
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        if !pending.isEmpty { try commit(pending, extra: StoreBatch()) }
+        if !pending.isEmpty { try commit(prepare(pending, extra: StoreBatch(), receivingEvents: [], tickAt: nil)) }
         stateLock.withLock { counters.recovered += count }
         journal.discard(before: committedThrough)
         return count
@@ -121,7 +130,9 @@ public final class IngestPipeline: @unchecked Sendable {
         do {
             let position = try journal.append(record)
             queue.append(Queued(record: record, position: position))
-            if queue.count >= settings.batchMessages { cond.broadcast() }
+            // A batch's first message starts its delay: wake the writer to wait for that rather
+            // than for its idle tick; a full batch is due at once.
+            if queue.count == 1 || queue.count >= settings.batchMessages { cond.broadcast() }
         } catch {
             // Without the journal a PUBACK would promise what a crash could lose.
             // Exiting makes the broker redeliver to the next process.
@@ -136,6 +147,7 @@ public final class IngestPipeline: @unchecked Sendable {
         cond.lock()
         let now = clock()
         receiving = ReceivingInterval(start: now, end: now)
+        receivingEvents.append((true, now))
         receivingDirty = true
         cond.broadcast()
         cond.unlock()
@@ -150,6 +162,7 @@ public final class IngestPipeline: @unchecked Sendable {
             receivingDirty = true
             closingInterval = r
             receiving = nil
+            receivingEvents.append((false, r.end))
         }
         cond.broadcast()
         cond.unlock()
@@ -163,8 +176,9 @@ public final class IngestPipeline: @unchecked Sendable {
     private func runWriter() {
         while true {
             cond.lock()
-            var deadline = Date(timeIntervalSinceNow: Double(settings.receivingTickMs) / 1000)
-            while !stopping {
+            let tickMs = alerting == nil ? settings.receivingTickMs : settings.alertTickMs
+            var deadline = Date(timeIntervalSinceNow: Double(tickMs) / 1000)
+            while !stopping && !wakeRequested {
                 if queue.count >= settings.batchMessages { break }
                 if let first = queue.first {
                     let due = Date(timeIntervalSince1970: Double(first.record.receivedAt + Int64(settings.batchDelayMs)) / 1000)
@@ -172,8 +186,18 @@ public final class IngestPipeline: @unchecked Sendable {
                 }
                 if !cond.wait(until: deadline) { break }
             }
-            let batch = queue
-            queue.removeAll(keepingCapacity: true)
+            wakeRequested = false
+            // At most one batch per transaction, also when a backlog has built up.
+            let messages: [Queued]
+            if queue.count <= settings.batchMessages {
+                messages = queue
+                queue.removeAll(keepingCapacity: true)
+            } else {
+                messages = Array(queue[..<settings.batchMessages])
+                queue.removeFirst(settings.batchMessages)
+            }
+            let events = receivingEvents
+            receivingEvents.removeAll()
             cond.broadcast()
             let stop = stopping
             var extra = StoreBatch()
@@ -181,7 +205,7 @@ public final class IngestPipeline: @unchecked Sendable {
             if let closing = closingInterval {
                 extra.receiving = closing
                 closingInterval = nil
-            } else if var r = receiving, receivingDirty || now - lastReceivingWrite >= Int64(settings.receivingTickMs) || !batch.isEmpty {
+            } else if var r = receiving, receivingDirty || now - lastReceivingWrite >= Int64(settings.receivingTickMs) || !messages.isEmpty {
                 r.end = now
                 receiving = r
                 extra.receiving = r
@@ -189,10 +213,14 @@ public final class IngestPipeline: @unchecked Sendable {
             }
             cond.unlock()
 
-            if !batch.isEmpty || extra.receiving != nil {
-                commitRetrying(batch, extra: extra)
+            let prepared = prepare(messages, extra: extra, receivingEvents: events, tickAt: now)
+            if !prepared.batch.isEmpty {
+                commitRetrying(prepared)
                 if extra.receiving != nil { lastReceivingWrite = now }
+            } else {
+                alerting?.publishSnapshot()
             }
+            prepared.completions.forEach { $0() }
             if stop && cond.withLock({ queue.isEmpty }) { break }
             if now - lastPrune >= settings.pruneEveryMs { prune(now: now) }
         }
@@ -202,6 +230,107 @@ public final class IngestPipeline: @unchecked Sendable {
             finished = true
             cond.broadcast()
         }
+    }
+
+    /// A batch ready to commit: decoded, evaluated by alerting, with what to update after.
+    private struct Prepared {
+        var batch = StoreBatch()
+        var messages = 0
+        var bytes = 0
+        var samples = 0
+        var statuses = 0
+        var rejects: [RejectReason: Int] = [:]
+        var heard: [String: Int64] = [:]
+        var lastPosition: JournalPosition?
+        var completions: [() -> Void] = []
+    }
+
+    /// Decodes and evaluates once; only the store commit is ever retried, so alert state
+    /// never sees a message twice.
+    private func prepare(_ messages: [Queued], extra: StoreBatch, receivingEvents: [(started: Bool, at: Int64)],
+                         tickAt now: Int64?) -> Prepared {
+        var p = Prepared()
+        p.batch = extra
+        for e in receivingEvents { alerting?.receiving(started: e.started, at: e.at) }
+        let registry = self.registry.registry
+        for q in messages {
+            let r = q.record
+            p.bytes += r.size
+            let decoded = r.kind == .oversized
+                ? oversized(r)
+                : decoder.decode(topic: r.topic, payload: r.payload, receivedAt: r.receivedAt, registry: registry)
+            p.samples += decoded.samples
+            p.batch.readings.append(contentsOf: decoded.readings)
+            p.batch.rejects.append(contentsOf: decoded.rejects)
+            for reject in decoded.rejects { p.rejects[reject.reason, default: 0] += 1 }
+            if let s = decoded.status {
+                p.batch.statuses.append(s)
+                p.statuses += 1
+            }
+            if let station = decoded.readings.first?.station ?? decoded.status?.station {
+                p.heard[station] = max(p.heard[station] ?? .min, r.receivedAt)
+            }
+            alerting?.apply(decoded, receivedAt: r.receivedAt, into: &p.batch)
+        }
+        p.messages = messages.count
+        if let now, let alerting { p.completions = alerting.tick(now: now, into: &p.batch) }
+        if let last = messages.last {
+            p.lastPosition = last.position
+            p.batch.meta[Self.checkpointKey] = last.position.description
+        }
+        return p
+    }
+
+    /// A store error (disk full, locked file) must not drop what the broker was told is safe:
+    /// keep the batch and retry; the journal still holds it if the process dies meanwhile.
+    private func commitRetrying(_ prepared: Prepared) {
+        var delay: UInt32 = 100_000
+        while true {
+            do {
+                try commit(prepared)
+                return
+            } catch {
+                stateLock.withLock { counters.storeErrors += 1 }
+                log("store commit failed, retrying: \(error)")
+                usleep(delay)
+                delay = min(delay * 2, 5_000_000)
+            }
+        }
+    }
+
+    private func commit(_ p: Prepared) throws {
+        let result = try writer.commit(p.batch)
+        stateLock.lock()
+        counters.messages += p.messages
+        counters.payloadBytes += p.bytes
+        counters.samples += p.samples
+        counters.readingsStored += result.readingsStored
+        counters.duplicates += result.duplicates
+        counters.statusMessages += p.statuses
+        counters.commits += 1
+        for (reason, n) in p.rejects { counters.rejects[reason, default: 0] += n }
+        for reading in p.batch.readings {
+            let seen = stations[reading.station]?.lastSeen ?? .min
+            if reading.ts > seen { stations[reading.station, default: StationLiveState()].lastSeen = reading.ts }
+        }
+        for status in p.batch.statuses { stations[status.station, default: StationLiveState()].online = status.online }
+        for (station, at) in p.heard { stations[station, default: StationLiveState()].lastHeard = at }
+        if let last = p.lastPosition {
+            let previous = committedThrough
+            committedThrough = last
+            if last.segment > previous.segment { journal.discard(before: last) }
+        }
+        stateLock.unlock()
+        alerting?.publishSnapshot()
+        if !p.batch.outbox.isEmpty { outboxCommitted?() }
+    }
+
+    /// The journal kept only the size of an oversized payload; its reject needs no more.
+    private func oversized(_ r: JournalRecord) -> DecodedMessage {
+        let station = StationTopic.parse(r.topic, prefix: prefix)?.station
+        let reject = Reject(ts: r.receivedAt, station: station, topic: r.topic, reason: .tooLarge,
+                            detail: "payload of \(r.size) bytes exceeds the \(limits.maxPayloadBytes)-byte limit")
+        return DecodedMessage(readings: [], rejects: [reject], status: nil, samples: 0)
     }
 
     private var lastPrune: Int64 = 0
@@ -221,84 +350,6 @@ public final class IngestPipeline: @unchecked Sendable {
         }
     }
 
-    /// A store error (disk full, locked file) must not drop what the broker was told is safe:
-    /// keep the batch and retry; the journal still holds it if the process dies meanwhile.
-    private func commitRetrying(_ batch: [Queued], extra: StoreBatch) {
-        var delay: UInt32 = 100_000
-        while true {
-            do {
-                try commit(batch, extra: extra)
-                return
-            } catch {
-                stateLock.withLock { counters.storeErrors += 1 }
-                log("store commit failed, retrying: \(error)")
-                usleep(delay)
-                delay = min(delay * 2, 5_000_000)
-            }
-        }
-    }
-
-    private func commit(_ messages: [Queued], extra: StoreBatch) throws {
-        var batch = extra
-        let registry = self.registry.registry
-        var rejectCounts: [RejectReason: Int] = [:]
-        var samples = 0, bytes = 0, statusCount = 0
-        var heard: [String: Int64] = [:]
-        for q in messages {
-            let r = q.record
-            bytes += r.size
-            let decoded: DecodedMessage
-            if r.kind == .oversized {
-                decoded = oversized(r)
-            } else {
-                decoded = decoder.decode(topic: r.topic, payload: r.payload, receivedAt: r.receivedAt, registry: registry)
-            }
-            samples += decoded.samples
-            batch.readings.append(contentsOf: decoded.readings)
-            batch.rejects.append(contentsOf: decoded.rejects)
-            for reject in decoded.rejects { rejectCounts[reject.reason, default: 0] += 1 }
-            if let s = decoded.status {
-                batch.statuses.append(s)
-                statusCount += 1
-            }
-            if let station = decoded.readings.first?.station ?? decoded.status?.station {
-                heard[station] = max(heard[station] ?? .min, r.receivedAt)
-            }
-        }
-        if let last = messages.last { batch.meta[Self.checkpointKey] = last.position.description }
-        let result = try writer.commit(batch)
-
-        stateLock.lock()
-        counters.messages += messages.count
-        counters.payloadBytes += bytes
-        counters.samples += samples
-        counters.readingsStored += result.readingsStored
-        counters.duplicates += result.duplicates
-        counters.statusMessages += statusCount
-        counters.commits += 1
-        for (reason, n) in rejectCounts { counters.rejects[reason, default: 0] += n }
-        for reading in batch.readings {
-            let seen = stations[reading.station]?.lastSeen ?? .min
-            if reading.ts > seen { stations[reading.station, default: StationLiveState()].lastSeen = reading.ts }
-        }
-        for status in batch.statuses { stations[status.station, default: StationLiveState()].online = status.online }
-        for (station, at) in heard { stations[station, default: StationLiveState()].lastHeard = at }
-        if let last = messages.last {
-            let previous = committedThrough
-            committedThrough = last.position
-            if last.position.segment > previous.segment { journal.discard(before: last.position) }
-        }
-        stateLock.unlock()
-    }
-
-    /// The journal kept only the size of an oversized payload; its reject needs no more.
-    private func oversized(_ r: JournalRecord) -> DecodedMessage {
-        let station = StationTopic.parse(r.topic, prefix: prefix)?.station
-        let reject = Reject(ts: r.receivedAt, station: station, topic: r.topic, reason: .tooLarge,
-                            detail: "payload of \(r.size) bytes exceeds the \(limits.maxPayloadBytes)-byte limit")
-        return DecodedMessage(readings: [], rejects: [reject], status: nil, samples: 0)
-    }
-
     /// Stops taking messages, commits everything taken, and joins the writer.
     public func stop() {
         cond.lock()
@@ -316,6 +367,46 @@ public final class IngestPipeline: @unchecked Sendable {
         cond.unlock()
     }
 
+    // MARK: operators (HTTP threads)
+
+    /// Runs on the writer thread; returns once the acknowledgement is committed.
+    /// Nil when alerting is off or the writer did not answer within 10 s.
+    public func acknowledge(alertID: String, by: String, comment: String?) -> Result<Alert, AlertEngine.AckError>? {
+        guard let alerting else { return nil }
+        let box = ResultBox<Result<Alert, AlertEngine.AckError>>()
+        alerting.enqueueAck(id: alertID, by: by, comment: comment) { box.set($0) }
+        wake()
+        return box.wait(seconds: 10)
+    }
+
+    /// Adds a silence on the writer thread; true once it is committed.
+    public func addSilence(_ silence: Silence) -> Bool {
+        guard let alerting else { return false }
+        let box = ResultBox<Bool>()
+        alerting.enqueueSilence(silence) { box.set(true) }
+        wake()
+        return box.wait(seconds: 10) ?? false
+    }
+
+    /// SIGHUP: new rules and registry take effect between two batches.
+    public func reload(rules: RuleSet, registry: Registry) {
+        self.registry.replace(with: registry)
+        guard let alerting else { return }
+        let box = ResultBox<Bool>()
+        alerting.enqueueReload(rules: rules, registry: registry) { box.set(true) }
+        wake()
+        _ = box.wait(seconds: 10)
+    }
+
+    private func wake() {
+        cond.withLock {
+            wakeRequested = true
+            cond.broadcast()
+        }
+    }
+
+    public var alertingSnapshot: AlertingSnapshot? { alerting?.current }
+
     // MARK: observation
 
     public var snapshot: IngestCounters { stateLock.withLock { counters } }
@@ -327,5 +418,21 @@ public final class IngestPipeline: @unchecked Sendable {
     /// Messages taken but not yet committed, and how long the oldest has waited (ms).
     public func backlog(now: Int64) -> (messages: Int, lagMs: Int64) {
         cond.withLock { (queue.count, queue.first.map { max(0, now - $0.record.receivedAt) } ?? 0) }
+    }
+}
+
+/// A value handed from the writer thread to a waiting HTTP thread.
+final class ResultBox<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: T?
+
+    func set(_ v: T) {
+        value = v
+        done.signal()
+    }
+
+    func wait(seconds: Double) -> T? {
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+        return value
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A plain, blocking HTTP/1.1 exchange with a server on 127.0.0.1: what tests,
-/// the benchmark and scripts need to drive the service, without URLSession.
+/// A plain, blocking HTTP/1.1 exchange with a server on this machine (or an IPv4 address):
+/// what tests, the benchmark and the CLI need to drive the service, without URLSession.
 public enum LoopbackHTTP {
     public struct Reply: Sendable {
         public let status: Int
@@ -12,8 +12,9 @@ public enum LoopbackHTTP {
     }
 
     /// Nil when nothing answers on the port or the reply is not HTTP.
-    public static func request(_ method: String = "GET", port: Int, path: String, body: String? = nil,
-                               headers: [String: String] = [:], timeoutSeconds: Int = 10) -> Reply? {
+    /// `host`: an IPv4 address; the service's own HTTP address for the CLI, loopback otherwise.
+    public static func request(_ method: String = "GET", host: String = "127.0.0.1", port: Int, path: String,
+                               body: String? = nil, headers: [String: String] = [:], timeoutSeconds: Int = 10) -> Reply? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -22,7 +23,7 @@ public enum LoopbackHTTP {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(host)
         let connected = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

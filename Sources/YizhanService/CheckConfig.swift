@@ -14,11 +14,12 @@ enum CheckConfig {
         } catch {
             problems.append("\(error)")
         }
-        if FileManager.default.fileExists(atPath: config.rules) {
-            // The rule language is checked once the alerting core exists; until then the file must at least parse.
-            if let data = FileManager.default.contents(atPath: config.rules) {
-                do { try JSON5Source.check(data, file: config.rules) } catch { problems.append(error.description) }
-            }
+        do {
+            let rules = try Service.loadRules(config.rules, required: config.rules != ServiceConfig().rules)
+            let heartbeats = rules.heartbeatRules.count
+            summary.append("\(config.rules): \(rules.rules.count) rules (\(heartbeats) heartbeat, \(rules.rules.count - heartbeats) threshold)")
+        } catch {
+            problems.append("\(error)")
         }
         let dbDir = URL(fileURLWithPath: config.db).deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: dbDir), !FileManager.default.isWritableFile(atPath: dbDir) {

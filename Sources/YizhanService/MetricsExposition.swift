@@ -40,9 +40,16 @@ final class MetricsExposition: Sendable {
                [("", Double(c.statusMessages))])
         family("yizhan_rejects_total", "counter", "Rejected input by reason (see /api/v1/rejects).",
                RejectReason.allCases.map { ("{reason=\"\($0.rawValue)\"}", Double(c.rejects[$0] ?? 0)) })
-        // The alerting core is not built yet; the family exists so dashboards need not change.
+        let alerting = pipeline.alertingSnapshot
         family("yizhan_alerts_firing", "gauge", "Alerts firing now, by severity.",
-               ["critical", "major", "warning", "info"].map { ("{severity=\"\($0)\"}", 0) })
+               Severity.allCases.map { ("{severity=\"\($0.rawValue)\"}", Double(alerting?.firingBySeverity[$0] ?? 0)) })
+        family("yizhan_alert_transitions_total", "counter", "Alert lifecycle steps recorded (pending, firing, resolved).",
+               [("", Double(alerting?.counters.transitions ?? 0))])
+        family("yizhan_alert_notifications_total", "counter", "Notifications queued for dispatch (firing, repeated, resolved).",
+               [("", Double(alerting?.counters.notifications ?? 0))])
+        family("yizhan_alerts_backfilled_total", "counter",
+               "Alerts that fired and resolved inside replayed data: recorded, counted as downtime, paged to no one.",
+               [("", Double(alerting?.counters.backfilled ?? 0))])
         family("yizhan_ingest_lag_seconds", "gauge", "Age of the oldest message taken but not yet committed.",
                [("", Double(backlog.lagMs) / 1000)])
         family("yizhan_ingest_queue_messages", "gauge", "Messages taken (journaled) but not yet committed.",

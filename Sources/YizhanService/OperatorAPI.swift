@@ -13,10 +13,12 @@ final class OperatorAPI: Sendable {
     let status: ServiceStatus
     let metrics: MetricsExposition
     let config: ServiceConfig
+    let alerts: AlertAPI
     let clock: @Sendable () -> Int64
 
     init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, status: ServiceStatus,
-         metrics: MetricsExposition, config: ServiceConfig, clock: @escaping @Sendable () -> Int64) {
+         metrics: MetricsExposition, config: ServiceConfig, alerts: AlertAPI, clock: @escaping @Sendable () -> Int64) {
+        self.alerts = alerts
         self.reader = reader
         self.pipeline = pipeline
         self.registry = registry
@@ -32,9 +34,11 @@ final class OperatorAPI: Sendable {
             guard let route = Route(parts) else {
                 return .json(404, JSONText.error("no such endpoint: \(request.path)"))
             }
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return .json(405, JSONText.error("method \(request.method) not allowed on \(request.path)"))
+            guard request.method == route.method || (route.method == "GET" && request.method == "HEAD") else {
+                return HTTPResponse(status: 405, body: Array(JSONText.error("method \(request.method) not allowed on \(request.path); use \(route.method)").utf8),
+                                    headers: [("Allow", route.method)])
             }
+            if route.method == "POST", let denied = alerts.unauthorized(request) { return denied }
             switch route {
             case .healthz: return .json(200, "{\"status\":\"ok\"}")
             case .readyz: return readiness()
@@ -43,6 +47,10 @@ final class OperatorAPI: Sendable {
             case .station(let id): return try stationDetail(id)
             case .series(let id): return try series(id, request.query)
             case .rejects: return try rejects(request.query)
+            case .alerts: return try alerts.list(request.query)
+            case .alert(let id): return try alerts.detail(id)
+            case .ack(let id): return try alerts.ack(id, request)
+            case .silences: return try alerts.silence(request)
             }
         } catch let bad as BadParameter {
             return .json(400, JSONText.error(bad.message))
@@ -76,8 +84,9 @@ final class OperatorAPI: Sendable {
         j.raw(",\"unmanned\":"); j.bool(st.unmanned)
         j.raw(",\"online\":"); j.bool(isOnline(live, now: now))
         j.raw(",\"last_seen\":"); j.time(live?.lastSeen)
-        // Alert rules arrive with the alerting core; until then nothing can be firing.
-        j.raw(",\"firing\":[]")
+        j.raw(",\"firing\":[")
+        j.raw((pipeline.alertingSnapshot?.firingByStation[st.id] ?? []).map { JSONString.literal($0) }.joined(separator: ","))
+        j.raw("]")
     }
 
     private func stationList() throws -> String {
@@ -180,9 +189,18 @@ final class OperatorAPI: Sendable {
 
 /// The endpoints of the read API, from a path's segments.
 enum Route: Equatable {
-    case healthz, readyz, metrics, stations, rejects
+    case healthz, readyz, metrics, stations, rejects, alerts, silences
     case station(String)
     case series(String)
+    case alert(String)
+    case ack(String)
+
+    var method: String {
+        switch self {
+        case .ack, .silences: return "POST"
+        default: return "GET"
+        }
+    }
 
     init?(_ p: [String]) {
         if p.count == 1 {
@@ -200,6 +218,10 @@ enum Route: Equatable {
         case ("stations", 4): self = .station(p[3])
         case ("stations", 5) where p[4] == "series": self = .series(p[3])
         case ("rejects", 3): self = .rejects
+        case ("alerts", 3): self = .alerts
+        case ("alerts", 4): self = .alert(p[3])
+        case ("alerts", 5) where p[4] == "ack": self = .ack(p[3])
+        case ("silences", 3): self = .silences
         default: return nil
         }
     }

@@ -6,7 +6,8 @@ import YizhanMQTT
 /// Resolves `serve`/`check-config` flags and the config file into one ServiceConfig.
 public enum ServeSettings {
     public static let flagNames: Set<String> = [
-        "config", "broker", "db", "http", "rules", "stations", "webhook", "api-token", "client-id", "topic-prefix",
+        "config", "broker", "db", "http", "rules", "stations", "webhook", "alertmanager", "api-token", "client-id",
+        "topic-prefix",
     ]
     public static let defaultConfigPath = "config/yizhan.json5"
 
@@ -40,6 +41,7 @@ public enum ServeSettings {
         if let v = flags["rules"] { config.rules = v }
         if let v = flags["stations"] { config.stations = v }
         if let v = flags["webhook"] { config.webhook = v }
+        if let v = flags["alertmanager"] { config.alertmanager = v }
         if let v = flags["client-id"] { config.clientID = v }
         if let v = flags["topic-prefix"] { config.topicPrefix = v }
         if let v = flags["api-token"] {
@@ -61,8 +63,10 @@ public enum ServeSettings {
         if c.topicPrefix.isEmpty || c.topicPrefix.contains("+") || c.topicPrefix.contains("#") || c.topicPrefix.hasSuffix("/") {
             throw .flag("topic-prefix \"\(c.topicPrefix)\": must be non-empty, without + # or a trailing /")
         }
-        if let hook = c.webhook, !(hook.hasPrefix("http://") || hook.hasPrefix("https://")) {
-            throw .flag("webhook \"\(hook)\": must be an http:// or https:// URL")
+        for (name, url) in [("webhook", c.webhook), ("alertmanager", c.alertmanager)] {
+            if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                throw .flag("\(name) \"\(url)\": must be an http:// or https:// URL")
+            }
         }
     }
 }

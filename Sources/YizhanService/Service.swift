@@ -4,6 +4,7 @@ import YizhanCore
 import YizhanHTTP
 import YizhanIngest
 import YizhanMQTT
+import YizhanNotify
 import YizhanProcess
 import YizhanStore
 
@@ -16,8 +17,10 @@ public final class Service: @unchecked Sendable {
     private var mqtt: MQTTClient?
     private var http: HTTPServer?
     private var pipeline: IngestPipeline?
+    private var dispatcher: Dispatcher?
     private let status = ServiceStatus()
     private let registry: LiveRegistry
+    private let rules: LiveRules
 
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
@@ -27,6 +30,20 @@ public final class Service: @unchecked Sendable {
         self.config = config
         self.clock = clock
         registry = LiveRegistry(try Self.loadRegistry(config.stations))
+        rules = LiveRules(try Self.loadRules(config.rules, required: config.rules != ServiceConfig().rules))
+    }
+
+    /// The rules file. The default path may be absent (ingest only, no alerting rules);
+    /// a path the operator named must exist.
+    static func loadRules(_ path: String, required: Bool) throws -> RuleSet {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if !required && !FileManager.default.fileExists(atPath: path) {
+                Log.line("no rules file at \(path): running without alert rules")
+                return .empty
+            }
+            throw ConfigError(file: path, line: nil, message: "cannot read the rules file")
+        }
+        return try RuleSet.decode(data, file: path)
     }
 
     static func loadRegistry(_ path: String) throws -> Registry {
@@ -83,9 +100,10 @@ public final class Service: @unchecked Sendable {
         let initial = try reader.activity().mapValues {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }
+        let alerting = try restoreAlerting(reader)
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
-            initialStations: initial, settings: settings, clock: clock,
+            initialStations: initial, settings: settings, alerting: alerting, clock: clock,
             log: { Log.line($0) })
         self.pipeline = pipeline
         let recovered = try pipeline.recover()
@@ -94,8 +112,10 @@ public final class Service: @unchecked Sendable {
 
         let metrics = MetricsExposition(pipeline: pipeline, status: status, registry: registry, dbPath: config.db,
                                         journalDirectory: config.journalDirectory, clock: clock)
+        let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
+                                apiToken: config.apiToken, clock: clock)
         let api = OperatorAPI(reader: reader, pipeline: pipeline, registry: registry, status: status,
-                              metrics: metrics, config: config, clock: clock)
+                              metrics: metrics, config: config, alerts: alertAPI, clock: clock)
         let address = try HTTPServer.parseAddress(config.http)
         http = try HTTPServer(host: address.host, port: address.port, threads: config.httpThreads) { api.handle($0) }
 
@@ -109,6 +129,48 @@ public final class Service: @unchecked Sendable {
             brokerAddress = try MQTTBroker.parse(config.broker).get()
         }
         try connect(to: brokerAddress, pipeline: pipeline)
+        try startDispatch(pipeline)
+    }
+
+    /// The engine as the store left it: open alerts keep their ids, pending timers their
+    /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
+    private func restoreAlerting(_ reader: StoreReader) throws -> AlertingStage {
+        var engine = AlertEngine(rules: rules.current, registry: registry.registry,
+                                 settings: AlertEngine.Settings(renotifyMs: config.renotifyMs))
+        var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
+        for station in registry.registry.stations {
+            let values = try reader.latest(station: station.id)
+            if !values.isEmpty { latest[station.id] = values.mapValues { ($0.value, $0.ts) } }
+        }
+        let now = clock()
+        let open = try reader.openAlerts()
+        engine.restore(openAlerts: open, latest: latest, silences: try reader.silences(activeAt: nil).filter { $0.to > now })
+        if !open.isEmpty { Log.line("alerting: restored \(open.count) open alerts") }
+        let outbox = AlertOutbox(topicPrefix: config.topicPrefix, webhookURL: config.webhook,
+                                 alertmanagerURL: config.alertmanager, externalURL: config.externalBaseURL)
+        return AlertingStage(engine: engine, outbox: { outbox.items($0, now: $1) })
+    }
+
+    /// One thread per channel delivers the outbox in order, retrying with backoff.
+    private func startDispatch(_ pipeline: IngestPipeline) throws {
+        let queue = try OutboxStore(path: config.db)
+        var channels: [DispatchChannel] = []
+        let client = mqtt
+        channels.append(.mqtt { item in
+            guard let client, let topic = item.topic else { return .rejected("no MQTT client or topic") }
+            do {
+                try client.publish(topic: topic, payload: item.payload, qos: 1, retain: item.retain)
+                return .delivered
+            } catch {
+                return .retry("\(error)")
+            }
+        })
+        if let url = config.webhook { channels.append(.webhook(url: url)) }
+        if let url = config.alertmanager { channels.append(.alertmanager(url: url)) }
+        let d = Dispatcher(queue: queue, channels: channels, clock: clock, log: { Log.line("dispatch: \($0)") })
+        dispatcher = d
+        pipeline.outboxCommitted = { d.wake() }
+        d.start()
     }
 
     private func connect(to brokerAddress: MQTTBroker, pipeline: IngestPipeline) throws {
@@ -173,15 +235,26 @@ public final class Service: @unchecked Sendable {
         try client.start(broker: brokerAddress)
     }
 
-    /// SIGHUP: a new registry takes effect for the next batch; a bad file leaves the old one in force.
+    /// SIGHUP: a new registry and rules take effect between two batches; a file that does not
+    /// parse or validate is refused and what is in force stays in force.
     private func reload() {
+        let freshRegistry: Registry
         do {
-            let fresh = try Self.loadRegistry(config.stations)
-            registry.replace(with: fresh)
-            Log.line("SIGHUP: registry reloaded from \(config.stations): \(fresh.stations.count) stations")
+            freshRegistry = try Self.loadRegistry(config.stations)
+            Log.line("SIGHUP: registry reloaded from \(config.stations): \(freshRegistry.stations.count) stations")
         } catch {
             Log.line("SIGHUP: registry NOT reloaded, the previous one stays in force: \(error)")
+            freshRegistry = registry.registry
         }
+        var freshRules = rules.current
+        do {
+            freshRules = try Self.loadRules(config.rules, required: config.rules != ServiceConfig().rules)
+            rules.replace(with: freshRules)
+            Log.line("SIGHUP: rules reloaded from \(config.rules): \(freshRules.rules.count) rules")
+        } catch {
+            Log.line("SIGHUP: rules NOT reloaded, the previous ones stay in force: \(error)")
+        }
+        pipeline?.reload(rules: freshRules, registry: freshRegistry)
     }
 
     /// Stop taking messages first, then commit everything taken, then close the rest.
@@ -190,6 +263,7 @@ public final class Service: @unchecked Sendable {
         mqtt = nil
         status.subscribed = false
         pipeline?.stop()
+        dispatcher?.stop()
         http?.stop()
         broker?.stop()
     }

@@ -17,6 +17,12 @@ public struct ServiceConfig: Sendable, Equatable {
     public var stations = "config/stations.json5"
     public var rules = "config/rules.json5"
     public var webhook: String? = nil
+    /// An Alertmanager to push alerts to (`http://HOST:9093`), optional.
+    public var alertmanager: String? = nil
+    /// A firing, unacknowledged alert is notified again after this long ("0s" = never).
+    public var renotifyMs: Int64 = 4 * 3_600_000
+    /// How dispatch reaches this service's API (links in notifications); defaults to http://<http>.
+    public var externalURL: String? = nil
     public var apiToken: String? = nil
     public var retentionDays = 90
     public var maxPayloadBytes = 64 * 1024
@@ -31,6 +37,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public init() {}
 
     public var journalDirectory: String { journalDir ?? db + ".journal" }
+
+    public var externalBaseURL: String { externalURL ?? "http://\(http)" }
 
     public var limits: IngestLimits {
         IngestLimits(maxPayloadBytes: maxPayloadBytes, maxClockAheadMs: maxClockAheadMs,
@@ -51,6 +59,9 @@ public struct ServiceConfig: Sendable, Equatable {
         "stations": { $0.stations = try $1.string() },
         "rules": { $0.rules = try $1.string() },
         "webhook": { $0.webhook = try $1.optionalString() },
+        "alertmanager": { $0.alertmanager = try $1.optionalString() },
+        "renotify_interval": { $0.renotifyMs = try $1.duration() },
+        "external_url": { $0.externalURL = try $1.optionalString() },
         "api_token": { $0.apiToken = try $1.optionalString() },
         "retention_days": { $0.retentionDays = try $1.int(in: 1...36_500) },
         "max_payload_bytes": { $0.maxPayloadBytes = try $1.int(in: 256...(16 << 20)) },

@@ -7,8 +7,9 @@ public enum YizhanCommand {
     public static let usage = """
     usage: yizhan serve [--config config/yizhan.json5] [--broker embedded|mqtt://HOST:PORT] [--db PATH]
                         [--http HOST:PORT] [--rules PATH] [--stations PATH] [--webhook URL]
-                        [--api-token TOKEN] [--client-id ID] [--topic-prefix PREFIX]
+                        [--alertmanager URL] [--api-token TOKEN] [--client-id ID] [--topic-prefix PREFIX]
            yizhan check-config [same flags]
+           yizhan ack ID --by NAME [--comment TEXT] [--config PATH] [--http HOST:PORT] [--api-token TOKEN]
            yizhan help
     """
 
@@ -36,6 +37,8 @@ public enum YizhanCommand {
             case .success(let config): return CheckConfig.run(config)
             case .failure(let exit): return exit.code
             }
+        case "ack":
+            return AckCommand.run(rest, environment: environment)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -1,7 +1,7 @@
 /// The store's tables, as a list of migrations. Callers never see this layout: it
 /// may change (e.g. to compressed chunks of readings) behind the same API.
 enum Schema {
-    static let migrator = Migrator([version1])
+    static let migrator = Migrator([version1, version2])
 
     static var version: Int { migrator.latestVersion }
 
@@ -73,5 +73,82 @@ enum Schema {
             value INTEGER NOT NULL
         ) WITHOUT ROWID;
         INSERT INTO counters (name, value) VALUES ('readings', 0);
+        """)
+
+    /// Alerting: alert episodes with their history, operators' silences, and the outbox of
+    /// notifications still to deliver, all written in the same transactions as the readings
+    /// that caused them.
+    static let version2 = Migration(version: 2, sql: """
+        -- One row per alert episode (pending → firing → resolved), upserted whole by id.
+        -- States and severities are stored as their names; booleans as 0/1.
+        CREATE TABLE alerts (
+            id               TEXT    PRIMARY KEY,
+            station          TEXT    NOT NULL,
+            region           TEXT    NOT NULL,
+            rule             TEXT    NOT NULL,
+            severity         TEXT    NOT NULL,
+            state            TEXT    NOT NULL,
+            pending_since    INTEGER NOT NULL,
+            fired_at         INTEGER,
+            resolved_at      INTEGER,
+            acked_by         TEXT,
+            acked_at         INTEGER,
+            ack_comment      TEXT,
+            silenced         INTEGER NOT NULL,
+            suppressed       INTEGER NOT NULL,
+            notified         INTEGER NOT NULL,
+            last_notified_at INTEGER,
+            backfilled       INTEGER NOT NULL,
+            summary          TEXT    NOT NULL
+        );
+        -- Listing is newest first; the rowid (the alert's insertion order) breaks ties
+        -- and is part of every index, so these serve the ORDER BY without a sort.
+        CREATE INDEX alerts_by_state ON alerts (state, pending_since);
+        CREATE INDEX alerts_by_station ON alerts (station, pending_since);
+        CREATE INDEX alerts_by_pending_since ON alerts (pending_since);
+
+        -- An alert's history, in seq order. Evidence is compact JSON:
+        -- [{"station":"s1","metric":"fridge_c","ts":1700000000000,"value":8.5,"kind":"number"}].
+        CREATE TABLE alert_transitions (
+            seq        INTEGER PRIMARY KEY,
+            alert_id   TEXT    NOT NULL,
+            from_state TEXT    NOT NULL,
+            to_state   TEXT    NOT NULL,
+            at         INTEGER NOT NULL,
+            reason     TEXT    NOT NULL,
+            evidence   TEXT    NOT NULL
+        );
+        CREATE INDEX alert_transitions_by_alert ON alert_transitions (alert_id, seq);
+
+        -- A NULL rule silences every rule of the station; the window is [from_ts, to_ts).
+        CREATE TABLE silences (
+            id          TEXT    PRIMARY KEY,
+            station     TEXT    NOT NULL,
+            rule        TEXT,
+            from_ts     INTEGER NOT NULL,
+            to_ts       INTEGER NOT NULL,
+            reason      TEXT    NOT NULL,
+            maintenance INTEGER NOT NULL,
+            created_by  TEXT,
+            created_at  INTEGER NOT NULL
+        );
+        CREATE INDEX silences_by_to ON silences (to_ts);
+
+        -- Notifications to deliver, each channel strictly in id order. AUTOINCREMENT: an
+        -- id is never reused after pruning, so the order of ids is the order of creation.
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel         TEXT    NOT NULL,
+            alert_id        TEXT    NOT NULL,
+            topic           TEXT,
+            retain          INTEGER NOT NULL,
+            payload         BLOB    NOT NULL,
+            created_at      INTEGER NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error      TEXT,
+            delivered_at    INTEGER
+        );
+        CREATE INDEX outbox_by_channel ON outbox (channel, delivered_at, id);
         """)
 }

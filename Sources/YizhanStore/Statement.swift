@@ -9,6 +9,11 @@ enum SQLValue {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
+
+    static func bool(_ value: Bool) -> SQLValue { .integer(value ? 1 : 0) }
+    static func optional(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    static func optional(_ value: Int64?) -> SQLValue { value.map(SQLValue.integer) ?? .null }
 }
 
 /// One prepared statement, finalized when the last reference goes away.
@@ -53,12 +58,21 @@ final class Statement {
         try check(sqlite3_bind_text(handle, index, value, -1, transient))
     }
 
+    func bind(_ value: [UInt8], at index: Int32) throws {
+        // An empty array may have no buffer, and a NULL pointer would bind NULL, not an empty blob.
+        guard !value.isEmpty else { return try check(sqlite3_bind_zeroblob(handle, index, 0)) }
+        try value.withUnsafeBytes { bytes in
+            try check(sqlite3_bind_blob64(handle, index, bytes.baseAddress, sqlite3_uint64(bytes.count), transient))
+        }
+    }
+
     func bind(_ value: SQLValue, at index: Int32) throws {
         switch value {
         case .null: try check(sqlite3_bind_null(handle, index))
         case .integer(let v): try bind(v, at: index)
         case .real(let v): try bind(v, at: index)
         case .text(let v): try bind(v, at: index)
+        case .blob(let v): try bind(v, at: index)
         }
     }
 
@@ -133,6 +147,15 @@ final class Statement {
     }
 
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
+
+    func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        // A zero-length blob comes back as a NULL pointer; read the length after the pointer, as for text.
+        guard let bytes = sqlite3_column_blob(handle, column) else { return [] }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
 
     private func check(_ rc: Int32) throws {
         guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: db, sql: sql) }

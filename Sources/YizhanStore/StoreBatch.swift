@@ -10,10 +10,30 @@ public struct StoreBatch: Sendable {
     /// Upserted in the same transaction as the data, e.g. the journal checkpoint.
     public var meta: [String: String] = [:]
 
+    // Alerting, in the same transaction as the readings that caused it: a crash never
+    // leaves an alert change without its readings, a notification without its alert
+    // change, or a journal checkpoint past either. Applied in this order: alerts,
+    // transitions, discarded alerts, silences, outbox, so an episode that starts and is
+    // discarded within one batch leaves nothing behind.
+
+    /// Upserted by id, the whole row.
+    public var alerts: [Alert] = []
+    /// Ids of pending episodes that never fired: the alert and all its transitions are deleted.
+    public var discardedAlerts: [String] = []
+    /// Appended to each alert's history, in array order.
+    public var transitions: [AlertTransition] = []
+    /// Stored by id; storing an id again replaces the window (e.g. to end it early) and
+    /// keeps its creation time, so a batch that is retried never fails on it.
+    public var silences: [Silence] = []
+    /// Appended; SQLite assigns the ids (the items' own `id` is ignored).
+    public var outbox: [OutboxItem] = []
+
     public init() {}
 
     public var isEmpty: Bool {
         readings.isEmpty && rejects.isEmpty && statuses.isEmpty && receiving == nil && meta.isEmpty
+            && alerts.isEmpty && discardedAlerts.isEmpty && transitions.isEmpty && silences.isEmpty
+            && outbox.isEmpty
     }
 }
 

@@ -143,6 +143,11 @@ public final class StoreReader: Sendable {
         return StoreStats(readings: Int(readings), fileBytes: Self.fileSize(path) + Self.fileSize(path + "-wal"))
     }
 
+    /// For the extensions in other files, which cannot see the pool.
+    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+        try pool.withConnection(body)
+    }
+
     private static func kind(_ text: String) -> MetricKind {
         MetricKind(rawValue: text) ?? .number
     }

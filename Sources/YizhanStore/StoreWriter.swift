@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import YizhanCore
 
 /// The store's only writer. Not thread-safe: create it on, and use it from, the
@@ -59,6 +60,11 @@ public final class StoreWriter {
                         ON CONFLICT (key) DO UPDATE SET value = excluded.value
                         """).execute([.text(key), .text(value)])
                 }
+                try upsert(batch.alerts)
+                try insert(batch.transitions)
+                try discard(batch.discardedAlerts)
+                try upsert(batch.silences)
+                try insert(batch.outbox)
                 try adjustReadingCount(by: result.readingsStored)
                 return result
             }
@@ -182,6 +188,90 @@ public final class StoreWriter {
             INSERT INTO receiving (start, "end") VALUES (?, ?)
             ON CONFLICT (start) DO UPDATE SET "end" = max("end", excluded."end")
             """).execute([.integer(interval.start), .integer(interval.end)])
+    }
+
+    // MARK: Alerting parts
+
+    private func upsert(_ alerts: [Alert]) throws {
+        guard !alerts.isEmpty else { return }
+        let statement = try connection.cached("""
+            INSERT INTO alerts (id, station, region, rule, severity, state, pending_since, fired_at,
+                                resolved_at, acked_by, acked_at, ack_comment, silenced, suppressed,
+                                notified, last_notified_at, backfilled, summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                station = excluded.station, region = excluded.region, rule = excluded.rule,
+                severity = excluded.severity, state = excluded.state,
+                pending_since = excluded.pending_since, fired_at = excluded.fired_at,
+                resolved_at = excluded.resolved_at, acked_by = excluded.acked_by,
+                acked_at = excluded.acked_at, ack_comment = excluded.ack_comment,
+                silenced = excluded.silenced, suppressed = excluded.suppressed,
+                notified = excluded.notified, last_notified_at = excluded.last_notified_at,
+                backfilled = excluded.backfilled, summary = excluded.summary
+            """)
+        for a in alerts {
+            try statement.execute([
+                .text(a.id), .text(a.station), .text(a.region), .text(a.rule), .text(a.severity.rawValue),
+                .text(a.state.rawValue), .integer(a.pendingSince), .optional(a.firedAt), .optional(a.resolvedAt),
+                .optional(a.ackedBy), .optional(a.ackedAt), .optional(a.ackComment), .bool(a.silenced),
+                .bool(a.suppressed), .bool(a.notified), .optional(a.lastNotifiedAt), .bool(a.backfilled),
+                .text(a.summary),
+            ])
+        }
+    }
+
+    private func insert(_ transitions: [AlertTransition]) throws {
+        guard !transitions.isEmpty else { return }
+        let statement = try connection.cached("""
+            INSERT INTO alert_transitions (alert_id, from_state, to_state, at, reason, evidence)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for t in transitions {
+            try statement.execute([.text(t.alertID), .text(t.from.rawValue), .text(t.to.rawValue), .integer(t.at),
+                                   .text(t.reason), .text(EvidenceJSON.encode(t.evidence))])
+        }
+    }
+
+    private func discard(_ alertIDs: [String]) throws {
+        guard !alertIDs.isEmpty else { return }
+        let history = try connection.cached("DELETE FROM alert_transitions WHERE alert_id = ?")
+        let alert = try connection.cached("DELETE FROM alerts WHERE id = ?")
+        for id in alertIDs {
+            try history.execute([.text(id)])
+            try alert.execute([.text(id)])
+        }
+    }
+
+    private func upsert(_ silences: [Silence]) throws {
+        guard !silences.isEmpty else { return }
+        // Silence carries no creation time: the first commit of its id stamps it (wall clock, ms).
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        let statement = try connection.cached("""
+            INSERT INTO silences (id, station, rule, from_ts, to_ts, reason, maintenance, created_by, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                station = excluded.station, rule = excluded.rule, from_ts = excluded.from_ts,
+                to_ts = excluded.to_ts, reason = excluded.reason, maintenance = excluded.maintenance,
+                created_by = excluded.created_by
+            """)
+        for s in silences {
+            try statement.execute([.text(s.id), .text(s.station), .optional(s.rule), .integer(s.from), .integer(s.to),
+                                   .text(s.reason), .bool(s.maintenance), .optional(s.createdBy), .integer(now)])
+        }
+    }
+
+    private func insert(_ outbox: [OutboxItem]) throws {
+        guard !outbox.isEmpty else { return }
+        let statement = try connection.cached("""
+            INSERT INTO outbox (channel, alert_id, topic, retain, payload, created_at, attempts,
+                                next_attempt_at, last_error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for item in outbox {
+            try statement.execute([.text(item.channel), .text(item.alertID), .optional(item.topic), .bool(item.retain),
+                                   .blob(item.payload), .integer(item.createdAt), .integer(Int64(item.attempts)),
+                                   .integer(item.nextAttemptAt), .optional(item.lastError)])
+        }
     }
 
     private func adjustReadingCount(by delta: Int) throws {

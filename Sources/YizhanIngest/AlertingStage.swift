@@ -1,0 +1,147 @@
+import Foundation
+import YizhanCore
+import YizhanStore
+
+/// Alerting on the writer thread: feeds each decoded message, status change and clock
+/// tick to the engine, and turns what comes out into rows of the same store batch as the
+/// readings (alerts, transitions, outbox), so data and the alerts it caused commit together.
+public final class AlertingStage: @unchecked Sendable {
+    /// Turns an engine output into outbox items (webhook, Alertmanager, MQTT mirror);
+    /// supplied by the service, which knows the channels and their payload formats.
+    public typealias Outbox = @Sendable (AlertingOutput, _ now: Int64) -> [OutboxItem]
+
+    private var engine: AlertEngine
+    private let outbox: Outbox
+    private let lock = NSLock()
+    private var snapshot = AlertingSnapshot()
+    private var pendingOps: [Op] = []
+
+    private enum Op {
+        case ack(id: String, by: String, comment: String?, done: (Result<Alert, AlertEngine.AckError>) -> Void)
+        case silence(Silence, done: () -> Void)
+        case reload(RuleSet, Registry, done: () -> Void)
+    }
+
+    public init(engine: AlertEngine, outbox: @escaping Outbox) {
+        self.engine = engine
+        self.outbox = outbox
+        snapshot = AlertingSnapshot(engine)
+    }
+
+    // MARK: writer thread
+
+    func receiving(started: Bool, at now: Int64) {
+        if started { engine.receivingStarted(at: now) } else { engine.receivingStopped(at: now) }
+    }
+
+    func apply(_ decoded: DecodedMessage, receivedAt: Int64, into batch: inout StoreBatch) {
+        if let station = decoded.readings.first?.station {
+            add(engine.ingest(station: station, readings: decoded.readings, receivedAt: receivedAt), now: receivedAt, to: &batch)
+        }
+        if let status = decoded.status {
+            add(engine.status(station: status.station, online: status.online, receivedAt: receivedAt), now: receivedAt, to: &batch)
+        }
+    }
+
+    /// Runs operator requests queued from HTTP threads, then the clock.
+    func tick(now: Int64, into batch: inout StoreBatch) -> [() -> Void] {
+        let ops = lock.withLock { () -> [Op] in
+            defer { pendingOps.removeAll() }
+            return pendingOps
+        }
+        var completions: [() -> Void] = []
+        for op in ops {
+            switch op {
+            case .ack(let id, let by, let comment, let done):
+                switch engine.acknowledge(alertID: id, by: by, comment: comment, at: now) {
+                case .success(let out):
+                    add(out, now: now, to: &batch)
+                    let alert = out.alerts.first { $0.id == id }!
+                    completions.append { done(.success(alert)) }
+                case .failure(let error):
+                    completions.append { done(.failure(error)) }
+                }
+            case .silence(let silence, let done):
+                batch.silences.append(silence)
+                add(engine.addSilence(silence, now: now), now: now, to: &batch)
+                completions.append(done)
+            case .reload(let rules, let registry, let done):
+                add(engine.reload(rules: rules, registry: registry, now: now), now: now, to: &batch)
+                completions.append(done)
+            }
+        }
+        add(engine.tick(now: now), now: now, to: &batch)
+        return completions
+    }
+
+    /// After the batch committed: what readers (HTTP, metrics) see.
+    func publishSnapshot() {
+        var s = AlertingSnapshot(engine)
+        s.counters = counters
+        lock.withLock { snapshot = s }
+    }
+
+    private func add(_ out: AlertingOutput, now: Int64, to batch: inout StoreBatch) {
+        guard !out.isEmpty else { return }
+        for alert in out.alerts {
+            if let i = batch.alerts.firstIndex(where: { $0.id == alert.id }) { batch.alerts[i] = alert } else { batch.alerts.append(alert) }
+        }
+        batch.transitions += out.transitions
+        for id in out.discarded {
+            batch.alerts.removeAll { $0.id == id }
+            batch.transitions.removeAll { $0.alertID == id }
+            batch.discardedAlerts.append(id)
+        }
+        batch.outbox += outbox(out, now)
+        counters.transitions += out.transitions.count
+        counters.notifications += out.notifications.count
+        counters.backfilled += out.alerts.filter { $0.backfilled && $0.state == .resolved }.count
+    }
+
+    private var counters = AlertingCounters()
+
+    // MARK: other threads
+
+    public var current: AlertingSnapshot { lock.withLock { snapshot } }
+
+    var pendingOpCount: Int { lock.withLock { pendingOps.count } }
+
+    func enqueueAck(id: String, by: String, comment: String?, done: @escaping (Result<Alert, AlertEngine.AckError>) -> Void) {
+        lock.withLock { pendingOps.append(.ack(id: id, by: by, comment: comment, done: done)) }
+    }
+
+    func enqueueSilence(_ s: Silence, done: @escaping () -> Void) {
+        lock.withLock { pendingOps.append(.silence(s, done: done)) }
+    }
+
+    func enqueueReload(rules: RuleSet, registry: Registry, done: @escaping () -> Void) {
+        lock.withLock { pendingOps.append(.reload(rules, registry, done: done)) }
+    }
+}
+
+/// What HTTP threads read of alerting between commits.
+public struct AlertingSnapshot: Sendable {
+    public var firingByStation: [String: [String]] = [:]
+    public var firingBySeverity: [Severity: Int] = [:]
+    public var open = 0
+    public var counters = AlertingCounters()
+
+    init() {}
+
+    init(_ engine: AlertEngine) {
+        for alert in engine.openAlerts {
+            open += 1
+            guard alert.state == .firing else { continue }
+            firingByStation[alert.station, default: []].append(alert.rule)
+            firingBySeverity[alert.severity, default: 0] += 1
+        }
+        for key in firingByStation.keys { firingByStation[key]!.sort() }
+    }
+}
+
+public struct AlertingCounters: Sendable, Equatable {
+    public var transitions = 0
+    public var notifications = 0
+    /// Alerts that fired and resolved inside replayed data: recorded, not paged.
+    public var backfilled = 0
+}

@@ -1,0 +1,52 @@
+import YizhanCore
+import YizhanNotify
+import YizhanStore
+
+/// Which messages an alerting step sends, and where: the MQTT mirror of every alert's
+/// state, and notifications to the webhook and Alertmanager when configured. Items go
+/// into the outbox in the same transaction as the alert changes, so none is lost or
+/// sent for a change that was never committed.
+struct AlertOutbox: Sendable {
+    static let mqtt = "mqtt", webhook = "webhook", alertmanager = "alertmanager"
+
+    let topicPrefix: String
+    let webhookURL: String?
+    let alertmanagerURL: String?
+    let externalURL: String
+
+    func items(_ out: AlertingOutput, now: Int64) -> [OutboxItem] {
+        var items: [OutboxItem] = []
+        for alert in out.alerts {
+            let topic = "\(topicPrefix)/\(alert.region)/\(alert.station)/alerts/\(alert.rule)"
+            switch alert.state {
+            case .firing:
+                // Retained while firing, with its current acked/silenced/suppressed flags.
+                items.append(OutboxItem(channel: Self.mqtt, alertID: alert.id, topic: topic, retain: true,
+                                        payload: AlertJSON.bytes(alert), createdAt: now))
+            case .resolved where alert.firedAt != nil:
+                // The resolved alert once, then a zero-length retained publish clears the topic.
+                items.append(OutboxItem(channel: Self.mqtt, alertID: alert.id, topic: topic, retain: false,
+                                        payload: AlertJSON.bytes(alert), createdAt: now))
+                items.append(OutboxItem(channel: Self.mqtt, alertID: alert.id, topic: topic, retain: true,
+                                        payload: [], createdAt: now))
+            default:
+                continue
+            }
+        }
+        for n in out.notifications {
+            if webhookURL != nil {
+                let status = n.kind == .resolved ? "resolved" : "firing"
+                items.append(OutboxItem(channel: Self.webhook, alertID: n.alert.id, topic: nil, retain: false,
+                                        payload: WebhookPayload.render(alerts: [n.alert], status: status,
+                                                                       receiver: "yizhan", externalURL: externalURL),
+                                        createdAt: now))
+            }
+            if alertmanagerURL != nil {
+                items.append(OutboxItem(channel: Self.alertmanager, alertID: n.alert.id, topic: nil, retain: false,
+                                        payload: AlertmanagerPayload.render([n.alert], generatorURL: externalURL + "/api/v1/alerts/" + n.alert.id),
+                                        createdAt: now))
+            }
+        }
+        return items
+    }
+}
