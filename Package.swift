@@ -50,7 +50,7 @@ let package = Package(
                     dependencies: ["YizhanNotify", "YizhanStore", "YizhanCore", "YizhanHTTP", "YizhanProcess"]),
         .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "YizhanCore", "YizhanMQTT", "YizhanProcess"]),
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess",
+                    dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess", "YizhanHTTP",
                                    "YizhanService", "FirmwareSimKit", "yizhan", "firmware-sim"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,6 +11,14 @@ public enum AlertJSON {
         members(alert).finished
     }
 
+    /// The same object with more members after `summary`, e.g. the alert detail's
+    /// `transitions` and `comment`; each value must already be JSON text.
+    public static func render(_ alert: Alert, appending members: [(name: String, json: String)]) -> String {
+        var o = self.members(alert)
+        for m in members { o.raw(m.name, m.json) }
+        return o.finished
+    }
+
     /// The same object as UTF-8 bytes, ready to publish.
     public static func bytes(_ alert: Alert) -> [UInt8] {
         Array(render(alert).utf8)

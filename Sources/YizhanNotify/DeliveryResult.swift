@@ -41,14 +41,14 @@ public enum DeliveryResult: Sendable, Equatable {
         let text = String(decoding: body.prefix(400), as: UTF8.self)
         let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
         let cleaned = String(line.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
-            .trimmingCharacters(in: " \t")
+            .trimming(" \t")
         guard !cleaned.isEmpty else { return "" }
         return ": " + (cleaned.count > 200 ? String(cleaned.prefix(200)) + "…" : cleaned)
     }
 }
 
 extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
+    fileprivate func trimming(_ set: String) -> String {
         var s = Substring(self)
         while let f = s.first, set.contains(f) { s = s.dropFirst() }
         while let l = s.last, set.contains(l) { s = s.dropLast() }

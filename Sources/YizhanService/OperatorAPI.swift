@@ -70,9 +70,15 @@ final class OperatorAPI: Sendable {
         return .json(mqtt && store ? 200 : 503, j.text)
     }
 
-    /// Online: the station's last status was not the Last Will's `offline` and it was
-    /// heard from (service clock) within `offline_after`.
-    private func isOnline(_ s: StationLiveState?, now: Int64) -> Bool {
+    /// Online: with a heartbeat rule for the station, none of its heartbeat alerts fires;
+    /// without one, its last status was not the Last Will's `offline` and it was heard from
+    /// (service clock) within `offline_after`.
+    private func isOnline(_ st: Station, _ s: StationLiveState?, now: Int64) -> Bool {
+        let heartbeats = alerts.rules.current.heartbeatRules.filter { $0.matches(st) }.map(\.name)
+        if !heartbeats.isEmpty, let snapshot = pipeline.alertingSnapshot {
+            let firing = snapshot.firingByStation[st.id] ?? []
+            return s?.lastHeard != nil && !heartbeats.contains(where: firing.contains) && s?.online != false
+        }
         guard let s, let heard = s.lastHeard else { return false }
         return s.online != false && now - heard <= config.offlineAfterMs
     }
@@ -82,7 +88,7 @@ final class OperatorAPI: Sendable {
         j.raw(",\"name\":"); j.string(st.name)
         j.raw(",\"region\":"); j.string(st.region)
         j.raw(",\"unmanned\":"); j.bool(st.unmanned)
-        j.raw(",\"online\":"); j.bool(isOnline(live, now: now))
+        j.raw(",\"online\":"); j.bool(isOnline(st, live, now: now))
         j.raw(",\"last_seen\":"); j.time(live?.lastSeen)
         j.raw(",\"firing\":[")
         j.raw((pipeline.alertingSnapshot?.firingByStation[st.id] ?? []).map { JSONString.literal($0) }.joined(separator: ","))

@@ -392,7 +392,7 @@ struct RuleExprDescriptionTests {
 }
 
 /// Random well-typed expressions over known and generic metrics.
-struct ExprGenerator {
+private struct ExprGenerator {
     static let metrics = ["fridge_c", "battery_pct", "occupancy", "mains", "door_open", "leak", "ice_c", "charger_on", "a", "z9_"]
     var rng: SeededRandom
 

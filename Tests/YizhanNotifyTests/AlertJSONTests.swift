@@ -63,4 +63,14 @@ import YizhanCore
         #expect(o["summary"] as? String == summary)
         #expect(AlertJSON.bytes(firingAlert(summary: summary)) == Array(text.utf8))
     }
+
+    @Test func detailMembersFollowTheListFields() throws {
+        var a = firingAlert()
+        a.ackComment = "on my way"
+        let text = AlertJSON.render(a, appending: [("transitions", "[]"), ("comment", JSONString.literal("on my way"))])
+        #expect(text.hasSuffix("\"summary\":\"Leak at S1\",\"transitions\":[],\"comment\":\"on my way\"}"))
+        let o = try jsonObject(text)
+        #expect(o.count == 16)
+        #expect(AlertJSON.render(a, appending: []) == AlertJSON.render(a))
+    }
 }

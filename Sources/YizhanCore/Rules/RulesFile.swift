@@ -65,21 +65,25 @@ enum RulesFile {
     /// The allowed name within edit distance 2 of a misspelt one (`serverity` → `severity`).
     private static func closest(_ key: String, among names: [String]) -> String? {
         let a = Array(key.lowercased().unicodeScalars)
-        var best: (String, Int)?
+        var best: (name: String, distance: Int)?
         for name in names {
-            let b = Array(name.unicodeScalars)
-            var row = Array(0...b.count)
-            for i in 1...max(a.count, 1) where !a.isEmpty {
-                var next = [i] + Array(repeating: 0, count: b.count)
-                for j in 1..<(b.count + 1) {
-                    next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-                }
-                row = next
-            }
-            let d = a.isEmpty ? b.count : row[b.count]
-            if d <= 2 && (best == nil || d < best!.1) { best = (name, d) }
+            let d = editDistance(a, Array(name.unicodeScalars))
+            if d <= 2 && (best == nil || d < best!.distance) { best = (name, d) }
         }
-        return best?.0
+        return best?.name
+    }
+
+    /// Levenshtein distance, one row at a time.
+    private static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        var row = Array(0...b.count)
+        for i in a.indices {
+            var next = [i + 1] + Array(repeating: 0, count: b.count)
+            for j in b.indices {
+                next[j + 1] = min(row[j + 1] + 1, next[j] + 1, row[j] + (a[i] == b[j] ? 0 : 1))
+            }
+            row = next
+        }
+        return row[b.count]
     }
 
     private static func rule(_ item: JSON5Value, index: Int, file: String, outline: JSON5Outline) throws(ConfigError) -> Rule {
