@@ -38,7 +38,7 @@ let package = Package(
                           path: "firmware-sim/Sources/firmware-sim"),
 
         .executableTarget(name: "IngestBench",
-                          dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "YizhanStore", "FirmwareSimKit"],
+                          dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "YizhanStore", "YizhanHTTP", "FirmwareSimKit"],
                           path: "Benchmarks/IngestBench"),
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Yizhan builds and tests with, when any is missing.
 set -euo pipefail
-packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 libmicrohttpd-dev prometheus pkg-config)
+packages=(mosquitto mosquitto-clients libmosquitto-dev libsqlite3-dev sqlite3 libmicrohttpd-dev prometheus prometheus-alertmanager pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,6 +17,9 @@ struct IngestBenchmark: Sendable {
         let readingsPerSecond: Double
         let bytesPerReading: Double
         let readings: Int
+        /// Sample published → webhook received, ms, sorted.
+        let alertLatencies: [Double]
+        let lostProbes: Int
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -53,12 +56,16 @@ struct IngestBenchmark: Sendable {
             baseline.append(b)
             service.append(s)
             ratios.append(s.messagesPerSecond / b)
-            print(String(format: "round %d: subscriber %8.0f msg/s | yizhan %8.0f msg/s, %9.0f readings/s committed | ratio %.2f | %.1f bytes/reading (%d readings)",
-                         round, b, s.messagesPerSecond, s.readingsPerSecond, s.messagesPerSecond / b, s.bytesPerReading, s.readings))
+            print(String(format: "round %d: subscriber %8.0f msg/s | yizhan %8.0f msg/s, %9.0f readings/s committed | ratio %.2f | %.1f bytes/reading (%d readings) | alert latency p50 %.0f ms p99 %.0f ms (%d probes, %d lost)",
+                         round, b, s.messagesPerSecond, s.readingsPerSecond, s.messagesPerSecond / b, s.bytesPerReading, s.readings,
+                         percentile(s.alertLatencies, 50), percentile(s.alertLatencies, 99), s.alertLatencies.count, s.lostProbes))
         }
         print(String(format: "median: subscriber %.0f msg/s, yizhan %.0f msg/s (%.0f readings/s), ratio %.2f (median of per-round ratios), %.1f bytes/reading",
                      median(baseline), median(service.map(\.messagesPerSecond)), median(service.map(\.readingsPerSecond)),
                      median(ratios), median(service.map(\.bytesPerReading))))
+        let all = service.flatMap(\.alertLatencies).sorted()
+        print(String(format: "alert latency under load (sample published → webhook received), all rounds: p50 %.0f ms, p99 %.0f ms over %d alerts",
+                     percentile(all, 50), percentile(all, 99), all.count))
         broker.stop()
     }
 
@@ -101,9 +108,13 @@ struct IngestBenchmark: Sendable {
         let db = env.work.appendingPathComponent("round-\(round).db").path
         let httpPort = LoopbackPort.free()
         let log = env.work.appendingPathComponent("service-\(round).log").path
+        let probe = try AlertLatencyProbe()
+        let rules = env.work.appendingPathComponent("rules.json5").path
+        try AlertLatencyProbe.rules.write(toFile: rules, atomically: true, encoding: .utf8)
         let service = try ChildProcess(executable: env.yizhan, arguments: [
             "serve", "--config", env.emptyConfig, "--broker", env.broker.url, "--db", db, "--stations", env.registry,
-            "--http", "127.0.0.1:\(httpPort)", "--client-id", "bench-service-\(round)",
+            "--http", "127.0.0.1:\(httpPort)", "--client-id", "bench-service-\(round)", "--rules", rules,
+            "--webhook", "http://127.0.0.1:\(probe.port)/hook",
         ], stdoutPath: log, stderrPath: log)
         let deadline = Self.now() + 60
         while httpGetStatus(port: httpPort, path: "/readyz") != 200 {
@@ -111,13 +122,24 @@ struct IngestBenchmark: Sendable {
             usleep(10_000)
         }
         let start = Self.now()
-        _ = try FloodPublisher.run(broker: env.brokerAddress, stations: env.stations, count: settings.messages, options: floodOptions)
+        let flooding = FloodState()
+        let probing = Thread { [broker = env.brokerAddress, station = env.stations[0]] in
+            try? probe.run(broker: broker, station: station, every: 50, done: { flooding.isDone })
+            probe.markStopped()
+        }
+        probing.start()
+        // The probe station is the flood's first station too; its samples interleave in ts order.
+        _ = try FloodPublisher.run(broker: env.brokerAddress, stations: Array(env.stations.dropFirst()),
+                                   count: settings.messages, options: floodOptions)
+        flooding.finish()
+        let probes = probe.waitStopped()
         var committedAt = Self.now()
-        while (metric(httpPort, "yizhan_messages_received_total") ?? 0) < Double(settings.messages) {
+        while (metric(httpPort, "yizhan_messages_received_total") ?? 0) < Double(settings.messages + probes) {
             guard service.isRunning else { throw Failure(description: "service died; see \(log)") }
             usleep(5_000)
             committedAt = Self.now()
         }
+        let latency = probe.finish()
         let stored = Int(metric(httpPort, "yizhan_readings_stored_total") ?? 0)
         let elapsed = committedAt - start
         service.terminate(signal: SIGTERM, timeout: 60)
@@ -125,7 +147,8 @@ struct IngestBenchmark: Sendable {
         let stats = try StoreReader(path: db, connections: 1).stats()
         return ServiceFigures(messagesPerSecond: Double(settings.messages) / elapsed,
                               readingsPerSecond: Double(stored) / elapsed,
-                              bytesPerReading: stats.bytesPerReading, readings: stats.readings)
+                              bytesPerReading: stats.bytesPerReading, readings: stats.readings,
+                              alertLatencies: latency.latencies, lostProbes: latency.lost)
     }
 
     private func metric(_ port: Int, _ name: String) -> Double? {
@@ -158,3 +181,11 @@ final class ReceiveCounter: @unchecked Sendable {
 }
 
 final class ClientBox: @unchecked Sendable { var client: MQTTClient? }
+
+/// Whether the flood is still running, read by the latency probe's thread.
+final class FloodState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    var isDone: Bool { lock.withLock { done } }
+    func finish() { lock.withLock { done = true } }
+}

@@ -40,7 +40,8 @@ public enum HTTPPostError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A small blocking HTTP client for POSTing JSON notifications: Foundation's URLSession
 /// (libcurl underneath on Linux, so `https://` works), one session per instance, called
 /// from a dispatcher thread. Redirects are not followed (a POST turned into a GET would
-/// look delivered): a 3xx comes back as the status.
+/// look delivered): a 3xx comes back as the status. Like Alertmanager's client, it honours
+/// `http_proxy` / `https_proxy` / `no_proxy` from the environment (libcurl does).
 public final class HTTPPost: @unchecked Sendable {
     public struct Response: Sendable, Equatable {
         public let status: Int

@@ -24,16 +24,21 @@ public enum ServeSettings {
     }
 
     /// Defaults, then the config file (`--config`, or config/yizhan.json5 when it exists), then flags,
-    /// then YIZHAN_API_TOKEN when no --api-token was given.
+    /// then YIZHAN_API_TOKEN when no --api-token was given. A bad value is reported where it came
+    /// from: a flag by its name, a file setting by file and line.
     public static func resolve(_ args: [String], environment: [String: String]) throws(Problem) -> ServiceConfig {
         let flags: Flags
         do { flags = try Flags(args, accepted: flagNames) } catch { throw .flag(error.description) }
         if let extra = flags.positional.first { throw .flag("unexpected argument \"\(extra)\"") }
         var config = ServiceConfig()
+        var file: String? = nil
         if let path = flags["config"] {
-            do { config = try ServiceConfig.load(file: path) } catch { throw .config(error) }
+            file = path
         } else if FileManager.default.fileExists(atPath: defaultConfigPath) {
-            do { config = try ServiceConfig.load(file: defaultConfigPath) } catch { throw .config(error) }
+            file = defaultConfigPath
+        }
+        if let file {
+            do { config = try ServiceConfig.load(file: file) } catch { throw .config(error) }
         }
         if let v = flags["broker"] { config.broker = v }
         if let v = flags["db"] { config.db = v }
@@ -49,24 +54,33 @@ public enum ServeSettings {
         } else if let v = environment["YIZHAN_API_TOKEN"], !v.isEmpty {
             config.apiToken = v
         }
-        try validate(config)
+        if let (setting, message) = problems(config).first {
+            let flag = setting.replacingOccurrences(of: "_", with: "-")
+            if flags[flag] == nil, let file {
+                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                throw .config(ConfigError(file: file, line: SourceText.line(ofKey: setting, in: text), message: "\(setting): \(message)"))
+            }
+            throw .flag("--\(flag): \(message)")
+        }
         return config
     }
 
-    /// Checks what can be checked without touching the network.
-    static func validate(_ c: ServiceConfig) throws(Problem) {
+    /// What can be checked without touching the network: (config-file setting name, what is wrong).
+    static func problems(_ c: ServiceConfig) -> [(String, String)] {
+        var found: [(String, String)] = []
         if c.broker != "embedded", case .failure(let e) = MQTTBroker.parse(c.broker) {
-            throw .flag("broker: \(e.message) (\(c.broker))")
+            found.append(("broker", "\(e.message) (\(c.broker))"))
         }
-        do { _ = try HTTPServer.parseAddress(c.http) } catch { throw .flag("http: \(error)") }
-        if c.clientID.isEmpty || c.clientID.utf8.count > 23 * 8 { throw .flag("client-id: must be 1 to 184 bytes") }
+        do { _ = try HTTPServer.parseAddress(c.http) } catch { found.append(("http", "\(error)")) }
+        if c.clientID.isEmpty || c.clientID.utf8.count > 23 * 8 { found.append(("client_id", "must be 1 to 184 bytes")) }
         if c.topicPrefix.isEmpty || c.topicPrefix.contains("+") || c.topicPrefix.contains("#") || c.topicPrefix.hasSuffix("/") {
-            throw .flag("topic-prefix \"\(c.topicPrefix)\": must be non-empty, without + # or a trailing /")
+            found.append(("topic_prefix", "\"\(c.topicPrefix)\" must be non-empty, without + # or a trailing /"))
         }
         for (name, url) in [("webhook", c.webhook), ("alertmanager", c.alertmanager)] {
             if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                throw .flag("\(name) \"\(url)\": must be an http:// or https:// URL")
+                found.append((name, "\"\(url)\" must be an http:// or https:// URL"))
             }
         }
+        return found
     }
 }

@@ -14,12 +14,22 @@
 ///   fires on time without waiting for its next sample.
 /// - Heartbeat clocks stop while the service is blind (not running, or cut off from
 ///   the broker): after receiving resumes every station gets one full timeout, so a
-///   restart or broker outage never produces an offline storm.
+///   restart or broker outage never produces an offline storm. The extrapolated station
+///   clocks of `for` timers stop too: a pending alert is not fired on a guess about the
+///   blind spot, but gets the rest of its `for` after receiving resumes (by then the
+///   backlog has usually decided it, sample by sample).
+/// - A heartbeat alert also resolves on `online` status, which restarts the station's clock
+///   (one full timeout to send telemetry). A later heartbeat episode never starts before the
+///   previous one ended, so episodes neither overlap nor share an id.
+/// - A resolution is never stamped before the firing (a late sample, or telemetry timestamped
+///   before a heartbeat fired on the service clock): the history stays in order.
 /// - Notification is decided at the end of each message: an alert that fired and
 ///   resolved inside one replayed batch is recorded (and counts as downtime) but pages
 ///   no one, because it is over.
 /// - Restored alerts keep their ids, `pendingSince` and `notified` flags, so a restart
 ///   neither forgets a firing alert nor notifies one twice.
+/// - A reload keeps the alerts of rules that still exist and still match the station; the
+///   others resolve (firing) or are discarded (pending). Pending `for` timers follow the new `for`.
 public struct AlertEngine: Sendable {
     public struct Settings: Sendable, Equatable {
         /// A firing, unacknowledged alert is notified again after this long (0 = never).
@@ -53,6 +63,10 @@ public struct AlertEngine: Sendable {
     private var silences: [Silence] = []
     private var deadlines = DeadlineQueue()
     private var receivingSince: Int64?
+    /// When the service last went blind, to stop the extrapolated station clocks meanwhile.
+    private var blindSince: Int64?
+    /// The last heartbeat episode of each (station, rule), so the next one starts after it.
+    private var lastHeartbeatEpisode: [Key: (start: Int64, end: Int64)] = [:]
     /// Set while a message is being applied: notifications wait for its end.
     private var firedInMessage: Set<String> = []
 
@@ -86,19 +100,30 @@ public struct AlertEngine: Sendable {
     /// The service is subscribed again (or for the first time): heartbeat clocks restart,
     /// and every station gets one full timeout from now.
     public mutating func receivingStarted(at now: Int64) {
+        let wasBlind = receivingSince == nil
+        let blindFor = blindSince.map { max(0, now - $0) }
         receivingSince = now
+        blindSince = nil
         for station in registry.stations {
             for rule in rules.heartbeatRules where rule.matches(station) {
                 armHeartbeat(station: station.id, rule: rule, now: now)
             }
         }
+        // `for` timers: the station's extrapolated clock stood still while the service was blind
+        // (not running: it resumes from the newest sample now).
+        var resumed = Set<String>()
         for (key, alert) in open where alert.state == .pending {
+            if wasBlind, resumed.insert(key.station).inserted, var track = tracks[key.station] {
+                if let at = track.newestReceivedAt, let blindFor { track.newestReceivedAt = at + blindFor } else { track.newestReceivedAt = now }
+                tracks[key.station] = track
+            }
             armForTimer(key, alert: alert)
         }
     }
 
     /// The service went blind: clocks stop until `receivingStarted`.
     public mutating func receivingStopped(at now: Int64) {
+        if receivingSince != nil { blindSince = now }
         receivingSince = nil
     }
 
@@ -136,7 +161,12 @@ public struct AlertEngine: Sendable {
         for sample in samples {
             var track = tracks[id]!
             if let newest = track.newestTs, sample.ts <= newest {
-                // Late: the caller stores it; the latest view keeps the newer values anyway.
+                // Late: the caller stores it and it moves no alert state, but a metric whose latest
+                // value is older still takes it (protocol.md: the latest value has the greatest ts).
+                for r in sample.readings where r.ts > (track.latest[r.metric]?.ts ?? .min) {
+                    track.latest[r.metric] = (r.value, r.ts)
+                }
+                tracks[id] = track
                 continue
             }
             for r in sample.readings where r.ts >= (track.latest[r.metric]?.ts ?? .min) {
@@ -198,12 +228,15 @@ public struct AlertEngine: Sendable {
             }
             finishMessage(station: due.station, now: now, into: &out)
         }
-        // Firing alerts that were held back may need telling now (silence over), or again.
+        // Firing alerts that were held back may need telling now (silence over, suppressor gone
+        // by a reload), or again.
         for (key, alert) in open where alert.state == .firing {
             var a = alert
             let silenced = isSilenced(a, at: now)
-            if a.silenced != silenced {
+            let suppressed = isSuppressed(a)
+            if a.silenced != silenced || a.suppressed != suppressed {
                 a.silenced = silenced
+                a.suppressed = suppressed
                 open[key] = a
                 out.record(a)
             }
@@ -256,11 +289,19 @@ public struct AlertEngine: Sendable {
         registry = newRegistry
         firedInMessage = []
         for (key, alert) in open {
-            let gone = newRules.rule(key.rule) == nil || newRegistry.station(key.station) == nil
-            guard gone else { continue }
+            var gone = true
+            if let rule = newRules.rule(key.rule), let station = newRegistry.station(key.station), rule.matches(station) {
+                gone = false
+            }
+            guard gone else {
+                // A changed `for` moves the timer of a pending alert.
+                if alert.state == .pending { armForTimer(key, alert: alert) }
+                continue
+            }
             var a = alert
             if a.state == .pending {
                 open[key] = nil
+                deadlines.disarm(DeadlineQueue.Key(station: key.station, rule: key.rule))
                 out.discarded.append(a.id)
             } else {
                 resolve(&a, key: key, at: now, evidence: [], reason: "rule or station removed from configuration", into: &out)
@@ -354,7 +395,12 @@ public struct AlertEngine: Sendable {
     private mutating func fireHeartbeat(station: Station, rule: Rule, now: Int64, reason: String, into out: inout AlertingOutput) {
         let key = Key(station: station.id, rule: rule.name)
         // Down from the last telemetry before the gap; never heard from: since the service started receiving.
-        let since = tracks[station.id]?.lastTelemetryTs ?? receivingSince ?? now
+        var since = tracks[station.id]?.lastTelemetryTs ?? receivingSince ?? now
+        if let last = lastHeartbeatEpisode[key] {
+            // Not before the previous episode ended (an `online` ended it), and never its id.
+            since = max(since, last.end)
+            if since <= last.start { since = last.start + 1 }
+        }
         var alert = Alert(id: AlertID.make(station: station.id, rule: rule.name, pendingSince: since),
                           station: station.id, region: station.region, rule: rule.name, severity: rule.severity,
                           state: .inactive, pendingSince: since,
@@ -376,7 +422,12 @@ public struct AlertEngine: Sendable {
 
     private mutating func resolve(_ alert: inout Alert, key: Key, at: Int64, evidence: [Reading], reason: String,
                                   into out: inout AlertingOutput) {
+        // Never before it fired: a tick may fire a `for` (or a heartbeat) ahead of a late sample.
+        let at = max(at, alert.firedAt ?? at)
         alert.resolvedAt = at
+        if rules.rule(key.rule)?.isHeartbeat == true {
+            lastHeartbeatEpisode[key] = (alert.pendingSince, at)
+        }
         transition(&alert, to: .resolved, at: at, evidence: evidence, reason: reason, into: &out)
         open[key] = nil
         if firedInMessage.contains(alert.id) {
