@@ -22,9 +22,18 @@ public final class AlertingStage: @unchecked Sendable {
         case reload(RuleSet, Registry, done: () -> Void)
     }
 
-    public init(engine: AlertEngine, outbox: @escaping Outbox) {
+    /// Items that keep a receiver's view of still-firing alerts alive (Alertmanager
+    /// expires an alert nobody pushes again), queued every `refreshEveryMs`.
+    public typealias Refresh = @Sendable (_ firing: [Alert], _ now: Int64) -> [OutboxItem]
+    private let refresh: Refresh?
+    private let refreshEveryMs: Int64
+    private var lastRefresh: Int64 = 0
+
+    public init(engine: AlertEngine, outbox: @escaping Outbox, refresh: Refresh? = nil, refreshEveryMs: Int64 = 60_000) {
         self.engine = engine
         self.outbox = outbox
+        self.refresh = refresh
+        self.refreshEveryMs = refreshEveryMs
         snapshot = AlertingSnapshot(engine)
     }
 
@@ -71,6 +80,11 @@ public final class AlertingStage: @unchecked Sendable {
             }
         }
         add(engine.tick(now: now), now: now, to: &batch)
+        if let refresh, now - lastRefresh >= refreshEveryMs {
+            lastRefresh = now
+            let firing = engine.openAlerts.filter { $0.state == .firing && $0.notified }
+            if !firing.isEmpty { batch.outbox += refresh(firing, now) }
+        }
         return completions
     }
 

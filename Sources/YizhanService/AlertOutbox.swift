@@ -41,12 +41,25 @@ struct AlertOutbox: Sendable {
                                                                        receiver: "yizhan", externalURL: externalURL),
                                         createdAt: now))
             }
-            if alertmanagerURL != nil {
-                items.append(OutboxItem(channel: Self.alertmanager, alertID: n.alert.id, topic: nil, retain: false,
-                                        payload: AlertmanagerPayload.render([n.alert], generatorURL: externalURL + "/api/v1/alerts/" + n.alert.id),
-                                        createdAt: now))
-            }
+            if alertmanagerURL != nil { items.append(alertmanagerItem(n.alert, now: now)) }
         }
         return items
+    }
+
+    /// How long a push keeps an alert firing in Alertmanager; re-pushed every minute while it fires.
+    static let alertmanagerValidForMs: Int64 = 4 * 60_000
+
+    /// Still-firing alerts pushed again, so Alertmanager does not let them expire.
+    func refreshItems(_ firing: [Alert], now: Int64) -> [OutboxItem] {
+        guard alertmanagerURL != nil else { return [] }
+        return firing.map { alertmanagerItem($0, now: now) }
+    }
+
+    private func alertmanagerItem(_ alert: Alert, now: Int64) -> OutboxItem {
+        let link = externalURL + "/api/v1/alerts/" + alert.id
+        let payload = alert.state == .resolved
+            ? AlertmanagerPayload.render([alert], generatorURL: link)
+            : AlertmanagerPayload.render([alert], generatorURL: link, now: now, validForMs: Self.alertmanagerValidForMs)
+        return OutboxItem(channel: Self.alertmanager, alertID: alert.id, topic: nil, retain: false, payload: payload, createdAt: now)
     }
 }

@@ -148,7 +148,9 @@ public final class Service: @unchecked Sendable {
         if !open.isEmpty { Log.line("alerting: restored \(open.count) open alerts") }
         let outbox = AlertOutbox(topicPrefix: config.topicPrefix, webhookURL: config.webhook,
                                  alertmanagerURL: config.alertmanager, externalURL: config.externalBaseURL)
-        return AlertingStage(engine: engine, outbox: { outbox.items($0, now: $1) })
+        var refresh: AlertingStage.Refresh? = nil
+        if config.alertmanager != nil { refresh = { firing, now in outbox.refreshItems(firing, now: now) } }
+        return AlertingStage(engine: engine, outbox: { out, now in outbox.items(out, now: now) }, refresh: refresh)
     }
 
     /// One thread per channel delivers the outbox in order, retrying with backoff.

@@ -215,3 +215,38 @@ struct AlertingEndToEndTests {
         #expect(f.service.stop() == 0)
     }
 }
+
+/// With `--alertmanager`, a site's own Alertmanager holds our firing alerts and sees them resolve.
+@Suite(.serialized)
+struct AlertmanagerPushTests {
+    @Test func firingAndResolvedAlertsReachARealAlertmanager() throws {
+        guard let executable = AlertmanagerServer.executable else {
+            Issue.record(Comment(rawValue: AlertmanagerServer.missing))
+            return
+        }
+        let am = try AlertmanagerServer(executable: executable)
+        let broker = try MosquittoBroker()
+        let scratch = try Scratch()
+        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, extraArgs: [
+            "--rules", scratch.path("rules.json5"), "--alertmanager", am.baseURL,
+        ])
+        try writeRules(scratch.path("rules.json5"), """
+          {name: "leak", expr: "leak == true", severity: "critical"},
+        """)
+        try writeRegistry(service.stations, stations: [("am-001", "150600", true)])
+        try service.start()
+        let publisher = try TestPublisher(broker: broker.url)
+        try publisher.publish("yizhan/v1/150600/am-001/telemetry", "{\"ts\":\(nowMs()),\"leak\":true}")
+        let arrived = waitUntil(20) {
+            (am.alerts() ?? []).contains { ($0["labels"] as? [String: String])?["alertname"] == "leak" }
+        }
+        #expect(arrived, "log:\n\(service.log)")
+        let labels = (am.alerts() ?? []).first?["labels"] as? [String: String]
+        #expect(labels == ["alertname": "leak", "station": "am-001", "region": "150600", "severity": "critical"])
+        try publisher.publish("yizhan/v1/150600/am-001/telemetry", "{\"ts\":\(nowMs()),\"leak\":false}")
+        // Resolved: Alertmanager no longer lists it among active alerts.
+        #expect(waitUntil(20) { (am.alerts() ?? [ ["x": 1] ]).isEmpty })
+        #expect(service.stop() == 0)
+        withExtendedLifetime(broker) {}
+    }
+}

@@ -4,76 +4,17 @@ import YizhanCore
 import YizhanProcess
 @testable import YizhanNotify
 
-/// A real Alertmanager (the Debian package `prometheus-alertmanager`) on a free loopback port.
-final class AlertmanagerProcess {
-    static let candidates = ["/usr/bin/prometheus-alertmanager", "/usr/local/bin/alertmanager", "/usr/bin/alertmanager"]
-    static let missing = """
-        Alertmanager is not installed: these tests run a real one. Install the Debian package \
-        prometheus-alertmanager (apt-get install -y prometheus-alertmanager; binary /usr/bin/prometheus-alertmanager).
-        """
+/// The shared launcher (YizhanProcess), with the checks these tests make of it.
+typealias AlertmanagerProcess = AlertmanagerServer
 
-    static var executable: String? {
-        candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    let port: Int
-    let directory: URL
-    private let process: ChildProcess
-
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-
-    struct StartError: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// `config`: the YAML configuration.
-    init(executable: String, config: String) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-am-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let configPath = directory.appendingPathComponent("alertmanager.yml").path
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let logPath = directory.appendingPathComponent("alertmanager.log").path
-        var lastError = "no attempt"
-        // A port handed out free can be taken before Alertmanager binds it: try a few.
-        for _ in 0..<5 {
-            let port = LoopbackPort.free()
-            let child = try ChildProcess(executable: executable, arguments: [
-                "--config.file=\(configPath)",
-                "--storage.path=\(directory.appendingPathComponent("data").path)",
-                "--web.listen-address=127.0.0.1:\(port)",
-                "--cluster.listen-address=",
-                "--log.level=debug",
-            ], stdoutPath: logPath, stderrPath: logPath)
-            let deadline = Date().addingTimeInterval(30)
-            while Date() < deadline && child.isRunning {
-                if LoopbackHTTP.request("GET", port: port, path: "/-/ready", timeoutSeconds: 2)?.status == 200 {
-                    self.port = port
-                    self.process = child
-                    return
-                }
-                usleep(50_000)
-            }
-            child.terminate(signal: SIGKILL)
-            lastError = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "no log"
-        }
-        try? FileManager.default.removeItem(at: directory)
-        throw StartError(description: "Alertmanager did not become ready: \(lastError.suffix(2_000))")
-    }
-
-    deinit {
-        process.terminate(signal: SIGTERM, timeout: 5)
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+extension AlertmanagerServer {
     /// `GET /api/v2/alerts`: the alerts it holds that have not ended.
-    func alerts() throws -> [[String: Any]] {
-        let reply = try #require(LoopbackHTTP.request("GET", port: port, path: "/api/v2/alerts"))
-        try #require(reply.status == 200, "GET /api/v2/alerts: \(reply.status) \(reply.body)")
-        return try jsonArray(Array(reply.body.utf8))
+    func activeAlerts() throws -> [[String: Any]] {
+        try #require(alerts(), "GET /api/v2/alerts did not answer")
     }
 
     func alerts(station: String) throws -> [[String: Any]] {
-        try alerts().filter { ($0["labels"] as? [String: String])?["station"] == station }
+        try activeAlerts().filter { ($0["labels"] as? [String: String])?["station"] == station }
     }
 }
 
