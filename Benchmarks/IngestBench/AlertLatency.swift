@@ -70,13 +70,18 @@ final class AlertLatencyProbe: @unchecked Sendable {
         return lock.withLock { published }
     }
 
-    /// Waits briefly for stragglers, then returns the latencies (ms) and how many probes got none.
-    func finish() -> (latencies: [Double], lost: Int) {
+    /// Waits briefly for stragglers, then hands over the latencies (ms, sorted) measured so far
+    /// and how many probes got no alert; the next phase starts from empty.
+    func take() -> (latencies: [Double], lost: Int) {
         let deadline = IngestBenchmark.now() + 10
         while IngestBenchmark.now() < deadline && lock.withLock({ !sentAt.isEmpty }) { usleep(20_000) }
-        server?.stop()
-        return lock.withLock { (latencies.sorted(), sentAt.count) }
+        return lock.withLock {
+            defer { latencies = []; sentAt = [:] }
+            return (latencies.sorted(), sentAt.count)
+        }
     }
+
+    func stop() { server?.stop() }
 }
 
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
