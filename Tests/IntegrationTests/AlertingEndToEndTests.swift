@@ -172,6 +172,30 @@ struct AlertingEndToEndTests {
         #expect(f.service.stop() == 0)
     }
 
+    @Test func sighupReloadsRulesKeepingAlertsOfRulesThatStillExist() throws {
+        let f = try Fixture()
+        defer { withExtendedLifetime(f) {} }
+        try f.send("{\"ts\":\(nowMs()),\"fridge_c\":9.5,\"mains\":true}")
+        #expect(waitUntil(10) { f.service.alerts("firing").count == 1 })
+        let id = f.service.alerts("firing").first?["id"] as? String
+        // A rule is added, fridge_warm stays: its alert keeps firing under the same id.
+        try writeRules(f.scratch.path("rules.json5"), Self.rules + """
+          {name: "leak", expr: "leak == true", severity: "critical"},
+        """)
+        kill(f.service.process!.pid, SIGHUP)
+        #expect(waitUntil(10) { f.service.log.contains("rules reloaded") })
+        try f.send("{\"ts\":\(nowMs()),\"leak\":true}")
+        #expect(waitUntil(10) { f.service.alerts("firing").contains { $0["rule"] as? String == "leak" } })
+        #expect(f.service.alerts("firing").contains { $0["id"] as? String == id })
+        // A broken file is refused; the rules in force stay.
+        try "{rules: [{name: \"x\", serverity: \"critical\"}]}".write(toFile: f.scratch.path("rules.json5"), atomically: true, encoding: .utf8)
+        kill(f.service.process!.pid, SIGHUP)
+        #expect(waitUntil(10) { f.service.log.contains("rules NOT reloaded") })
+        #expect(f.service.log.contains("serverity"))
+        #expect(f.service.alerts("firing").count == 2)
+        #expect(f.service.stop() == 0)
+    }
+
     @Test func ackAndSilenceNeedTheTokenAndStopNotifications() throws {
         let token = "s3cret"
         let f = try Fixture(token: token)
