@@ -44,7 +44,8 @@ public final class AlertingStage: @unchecked Sendable {
     }
 
     func apply(_ decoded: DecodedMessage, receivedAt: Int64, into batch: inout StoreBatch) {
-        if let station = decoded.readings.first?.station {
+        if let station = decoded.telemetryStation {
+            // Even a message whose readings were all refused shows the station is alive.
             add(engine.ingest(station: station, readings: decoded.readings, receivedAt: receivedAt), now: receivedAt, to: &batch)
         }
         if let status = decoded.status {
@@ -158,4 +159,14 @@ public struct AlertingCounters: Sendable, Equatable {
     public var notifications = 0
     /// Alerts that fired and resolved inside replayed data: recorded, not paged.
     public var backfilled = 0
+}
+
+extension DecodedMessage {
+    /// The registered station a telemetry message came from, whether or not any reading was
+    /// good: nil for status messages and for messages refused as a whole for their topic.
+    var telemetryStation: String? {
+        guard status == nil else { return nil }
+        if let r = readings.first { return r.station }
+        return rejects.first { $0.reason != .unknownStation && $0.reason != .badTopic && $0.station != nil }?.station
+    }
 }

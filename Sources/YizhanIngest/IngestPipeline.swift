@@ -267,7 +267,7 @@ public final class IngestPipeline: @unchecked Sendable {
                 p.batch.statuses.append(s)
                 p.statuses += 1
             }
-            if let station = decoded.readings.first?.station ?? decoded.status?.station {
+            if let station = decoded.telemetryStation ?? decoded.status?.station {
                 p.heard[station] = max(p.heard[station] ?? .min, r.receivedAt)
             }
             alerting?.apply(decoded, receivedAt: r.receivedAt, into: &p.batch)

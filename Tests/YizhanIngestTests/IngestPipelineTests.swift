@@ -350,13 +350,20 @@ import YizhanStore
         h.pipeline.accept(topic: statusTopic("hh-001"), payload: Array("offline".utf8))
         #expect(eventually { h.pipeline.snapshot.messages == 6 })
         #expect(h.pipeline.stationState("hh-001") == StationLiveState(lastSeen: t0 - 1_000, online: false, lastHeard: t0 + 600))
+        // A registered station that sends only garbage is still talking: it was heard.
+        clock.set(t0 + 650)
+        h.pipeline.accept(topic: telemetryTopic("hh-002"), payload: Array("{\"fridge_c\":\"warm\"}".utf8))
+        #expect(eventually { h.pipeline.snapshot.messages == 7 })
+        #expect(h.pipeline.stationState("hh-002")?.lastHeard == t0 + 650)
         #expect(h.pipeline.snapshot.statusMessages == 3)
-        #expect(h.pipeline.snapshot.samples == 3)
+        #expect(h.pipeline.snapshot.samples == 4)
         #expect(try h.reader.statusEvents(from: 0, to: .max) == [
             StatusEvent(station: "hh-001", ts: t0 + 200, online: true),
             StatusEvent(station: "hh-002", ts: t0 + 400, online: true),
             StatusEvent(station: "hh-001", ts: t0 + 600, online: false),
         ])
+        // ...but a station that is not registered never becomes known, whatever it sends.
+        #expect(h.pipeline.stationState("nobody") == nil)
     }
 
     @Test func initialStationStateIsKeptAndExtended() throws {

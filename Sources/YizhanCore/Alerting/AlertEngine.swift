@@ -55,11 +55,39 @@ public struct AlertEngine: Sendable {
         let rule: String
     }
 
+    /// The open (pending or firing) alerts by (station, rule), also indexed by station, so the end
+    /// of a message touches its own station's alerts instead of every open alert.
+    private struct OpenAlerts: Sendable, Sequence {
+        private var byKey: [Key: Alert] = [:]
+        private var rulesByStation: [String: Set<String>] = [:]
+
+        subscript(key: Key) -> Alert? {
+            get { byKey[key] }
+            set {
+                if let alert = newValue {
+                    if byKey.updateValue(alert, forKey: key) == nil { rulesByStation[key.station, default: []].insert(key.rule) }
+                } else if byKey.removeValue(forKey: key) != nil {
+                    rulesByStation[key.station]?.remove(key.rule)
+                    if rulesByStation[key.station]?.isEmpty == true { rulesByStation[key.station] = nil }
+                }
+            }
+        }
+
+        var values: Dictionary<Key, Alert>.Values { byKey.values }
+
+        /// The station's open alerts, by rule name (so what one message tells comes in a fixed order).
+        func keys(station: String) -> [Key] {
+            (rulesByStation[station] ?? []).sorted().map { Key(station: station, rule: $0) }
+        }
+
+        func makeIterator() -> Dictionary<Key, Alert>.Iterator { byKey.makeIterator() }
+    }
+
     public private(set) var rules: RuleSet
     public private(set) var registry: Registry
     public let settings: Settings
     private var tracks: [String: StationTrack] = [:]
-    private var open: [Key: Alert] = [:]
+    private var open = OpenAlerts()
     private var silences: [Silence] = []
     private var deadlines = DeadlineQueue()
     private var receivingSince: Int64?
@@ -325,7 +353,7 @@ public struct AlertEngine: Sendable {
     public func openAlert(station: String, rule: String) -> Alert? { open[Key(station: station, rule: rule)] }
 
     public func firingRules(station: String) -> [String] {
-        open.values.filter { $0.station == station && $0.state == .firing }.map(\.rule).sorted()
+        open.keys(station: station).compactMap { open[$0] }.filter { $0.state == .firing }.map(\.rule).sorted()
     }
 
     public var firingBySeverity: [Severity: Int] {
@@ -450,7 +478,8 @@ public struct AlertEngine: Sendable {
 
     /// End of a message (or a tick's step): decide who is told what, now that the whole message is applied.
     private mutating func finishMessage(station: String, now: Int64, into out: inout AlertingOutput) {
-        for (key, alert) in open where key.station == station && alert.state == .firing {
+        for key in open.keys(station: station) {
+            guard let alert = open[key], alert.state == .firing else { continue }
             var a = alert
             let suppressed = isSuppressed(a)
             let silenced = isSilenced(a, at: now)
