@@ -96,17 +96,13 @@ public final class AlertingStage: @unchecked Sendable {
         lock.withLock { snapshot = s }
     }
 
+    /// Appends only: the store upserts alerts in order (the last version wins) and applies
+    /// discards after them, so repeated or discarded alerts within a batch cost O(1) each.
     private func add(_ out: AlertingOutput, now: Int64, to batch: inout StoreBatch) {
         guard !out.isEmpty else { return }
-        for alert in out.alerts {
-            if let i = batch.alerts.firstIndex(where: { $0.id == alert.id }) { batch.alerts[i] = alert } else { batch.alerts.append(alert) }
-        }
+        batch.alerts += out.alerts
         batch.transitions += out.transitions
-        for id in out.discarded {
-            batch.alerts.removeAll { $0.id == id }
-            batch.transitions.removeAll { $0.alertID == id }
-            batch.discardedAlerts.append(id)
-        }
+        batch.discardedAlerts += out.discarded
         batch.outbox += outbox(out, now)
         counters.transitions += out.transitions.count
         counters.notifications += out.notifications.count

@@ -66,6 +66,16 @@ struct AlertEngineHeartbeatTests {
         #expect(out.told == ["firing:station_offline", "firing:station_offline"])
     }
 
+    @Test("never heard from across a broker outage: silent since the service started, fired a full timeout after reconnect")
+    func neverHeardAcrossOutage() throws {
+        var e = hbEngine().started()
+        e.receivingStopped(at: t0 + sec(30))
+        e.receivingStarted(at: t0 + hour)
+        #expect(e.tick(now: t0 + hour + sec(90) - 1).isEmpty)
+        let a = try #require(e.tick(now: t0 + hour + sec(90)).alert(offline))
+        #expect(a.pendingSince == t0)
+    }
+
     @Test("the next telemetry resolves it (at the sample's ts), and the following silence is a new episode")
     func telemetryResolves() throws {
         var e = hbEngine().started()
@@ -167,6 +177,17 @@ struct AlertEngineHeartbeatTests {
         let a = try #require(out.alert(offline))
         #expect(a.resolvedAt == t0 + sec(100))
         #expect(out.steps == ["resolved@100000"])
+    }
+
+    @Test("a silenced station's offline alert is recorded, not notified; its resolution is not told either")
+    func silencedHeartbeat() throws {
+        var e = hbEngine().started()
+        _ = e.send(at: t0, ["occupancy": .n(1)])
+        _ = e.addSilence(silence(hh, from: t0, to: t0 + hour, maintenance: true), now: t0)
+        let off = e.status(station: hh, online: false, receivedAt: t0 + sec(10))
+        #expect(off.alert(offline)?.silenced == true)
+        #expect(off.notifications.isEmpty)
+        #expect(e.status(station: hh, online: true, receivedAt: t0 + sec(20)).notifications.isEmpty)
     }
 
     @Test("heartbeat rules honour `match`")
@@ -293,6 +314,16 @@ struct AlertEngineHeartbeatTests {
         let out = e.tick(now: t0 + mins(10) + sec(50))
         #expect(out.steps == ["firing@60000"])
         #expect(out.told == ["firing:mains_lost"])
+    }
+
+    @Test("a sample applied after the service went blind (queued before the cut) extrapolates from reconnect")
+    func forTimerSampleWhileBlind() {
+        var e = engine(thresholdRules).started()
+        e.receivingStopped(at: t0)
+        _ = e.send(at: t0 + sec(5), ["mains": .b(false)])
+        e.receivingStarted(at: t0 + mins(10))
+        #expect(e.tick(now: t0 + mins(10) + sec(60) - 1).isEmpty)
+        #expect(e.tick(now: t0 + mins(10) + sec(60)).steps == ["firing@65000"])
     }
 
     @Test("the backlog can also fire a pending alert by its samples")

@@ -266,6 +266,13 @@ struct AlertEngineNotifyTests {
         #expect(e.tick(now: t0 + 3 * hour).told == ["repeated:leak"])
     }
 
+    @Test("what one message tells comes in rule-name order")
+    func notificationOrder() {
+        var e = engine(thresholdRules).started()
+        let out = e.send(at: t0, ["leak": .b(true), "mains": .b(false), "battery_pct": .n(3)])
+        #expect(out.told == ["firing:battery_low", "firing:leak"])
+    }
+
     // MARK: resolved notices
 
     @Test("a resolved notice goes only to alerts that were notified")

@@ -145,6 +145,27 @@ struct AlertEngineRestoreReloadTests {
         #expect(out.alert("station_offline")?.id == hb.id)
     }
 
+    @Test("restored alerts of rules removed while the service was down are resolved (firing) or discarded (pending) at the first tick")
+    func restoredForRemovedRule() {
+        let gone = Alert(id: AlertID.make(station: hh, rule: "old_rule", pendingSince: t0), station: hh, region: "150100",
+                         rule: "old_rule", severity: .major, state: .firing, pendingSince: t0, firedAt: t0 + sec(5),
+                         notified: true, lastNotifiedAt: t0 + sec(5))
+        let gonePending = Alert(id: AlertID.make(station: hh, rule: "older_rule", pendingSince: t0), station: hh,
+                                region: "150100", rule: "older_rule", severity: .major, state: .pending, pendingSince: t0)
+        let kept = Alert(id: AlertID.make(station: hh, rule: "leak", pendingSince: t0), station: hh, region: "150100",
+                         rule: "leak", severity: .critical, state: .firing, pendingSince: t0, firedAt: t0,
+                         notified: true, lastNotifiedAt: t0)
+        var e = engine(thresholdRules)
+        e.restore(openAlerts: [gone, gonePending, kept], latest: [:], silences: [])
+        e.receivingStarted(at: t0 + hour)
+        let out = e.tick(now: t0 + hour)
+        #expect(out.steps == ["resolved@\(hour)"])
+        #expect(out.told == ["resolved:old_rule"])
+        #expect(out.discarded == [gonePending.id])
+        #expect(e.openAlerts == [kept])
+        #expect(e.tick(now: t0 + hour + 1).isEmpty)
+    }
+
     // MARK: reload
 
     @Test("reload keeps the alerts of rules that still exist, with their ids and timers")
@@ -198,6 +219,18 @@ struct AlertEngineRestoreReloadTests {
         #expect(out.steps == ["resolved@2400000"])
         #expect(out.told == ["resolved:door_open_long"])
         #expect(e.openAlerts.isEmpty)
+    }
+
+    @Test("reload resolves alerts whose rule changed kind (threshold ↔ heartbeat) under the same name")
+    func reloadKindChanged() {
+        let rules = [threshold("quiet", "occupancy == 0", for: mins(10))]
+        var e = engine(rules, stations: [hhStation]).started()
+        _ = e.send(at: t0, ["occupancy": .n(0)])
+        let out = e.reload(rules: ruleSet([heartbeat("quiet")]), registry: makeRegistry([hhStation]), now: t0 + mins(1))
+        #expect(out.discarded == [AlertID.make(station: hh, rule: "quiet", pendingSince: t0)])
+        #expect(e.openAlerts.isEmpty)
+        // The heartbeat under that name now works as one.
+        #expect(e.tick(now: t0 + sec(90)).alert("quiet")?.state == .firing)
     }
 
     @Test("reload with a changed `for` moves pending timers (never fires early or stamped in the future)")

@@ -6,18 +6,21 @@
 /// on a wall-clock interval:
 /// - Each sample is evaluated when it arrives, at its own `ts`, in `ts` order, and only
 ///   against the rules that mention one of its metrics. Backfilled batches replay the
-///   outage as it happened; a sample older than the newest evaluated one is stored by
-///   the caller but cannot move state backwards (it would re-open closed history).
+///   outage as it happened; a sample no newer than the newest evaluated one (late, or
+///   redelivered) is stored by the caller but cannot move state backwards (it would re-open
+///   closed history): it only supplies metrics whose latest value is older (protocol.md).
 /// - `for` completes in event time: a sample at `pendingSince + for` or later with the
 ///   condition still holding fires it, stamped `pendingSince + for`. Between samples a
 ///   tick extrapolates the station's clock from its newest sample, so a live station
 ///   fires on time without waiting for its next sample.
 /// - Heartbeat clocks stop while the service is blind (not running, or cut off from
 ///   the broker): after receiving resumes every station gets one full timeout, so a
-///   restart or broker outage never produces an offline storm. The extrapolated station
-///   clocks of `for` timers stop too: a pending alert is not fired on a guess about the
-///   blind spot, but gets the rest of its `for` after receiving resumes (by then the
-///   backlog has usually decided it, sample by sample).
+///   restart or broker outage never produces an offline storm (a station never heard
+///   from is still silent since the service started). The extrapolated station clocks
+///   of `for` timers stop too: a pending alert is not fired on a guess about the blind
+///   spot, but gets the rest of its `for` after receiving resumes (by then the backlog
+///   has usually decided it, sample by sample). While blind, ticks do nothing at all:
+///   re-notifications and the ends of silences wait for receiving to resume.
 /// - A heartbeat alert also resolves on `online` status, which restarts the station's clock
 ///   (one full timeout to send telemetry). A later heartbeat episode never starts before the
 ///   previous one ended, so episodes neither overlap nor share an id.
@@ -28,8 +31,10 @@
 ///   no one, because it is over.
 /// - Restored alerts keep their ids, `pendingSince` and `notified` flags, so a restart
 ///   neither forgets a firing alert nor notifies one twice.
-/// - A reload keeps the alerts of rules that still exist and still match the station; the
-///   others resolve (firing) or are discarded (pending). Pending `for` timers follow the new `for`.
+/// - A reload keeps the alerts of rules that still exist (same kind) and still match the station;
+///   the others resolve (firing) or are discarded (pending). Pending `for` timers follow the new
+///   `for`. Restored alerts get the same check at the first tick (the configuration may have
+///   changed while the service was down).
 public struct AlertEngine: Sendable {
     public struct Settings: Sendable, Equatable {
         /// A firing, unacknowledged alert is notified again after this long (0 = never).
@@ -91,8 +96,12 @@ public struct AlertEngine: Sendable {
     private var silences: [Silence] = []
     private var deadlines = DeadlineQueue()
     private var receivingSince: Int64?
+    /// When this service first started receiving: a station never heard from is silent since then.
+    private var startedAt: Int64?
     /// When the service last went blind, to stop the extrapolated station clocks meanwhile.
     private var blindSince: Int64?
+    /// Restored alerts not yet checked against the rules in force (done by the first tick).
+    private var restoredUnchecked = false
     /// The last heartbeat episode of each (station, rule), so the next one starts after it.
     private var lastHeartbeatEpisode: [Key: (start: Int64, end: Int64)] = [:]
     /// Set while a message is being applied: notifications wait for its end.
@@ -121,6 +130,7 @@ public struct AlertEngine: Sendable {
             tracks[station] = track
         }
         self.silences = silences
+        restoredUnchecked = true
     }
 
     // MARK: the service's own receiving
@@ -129,8 +139,9 @@ public struct AlertEngine: Sendable {
     /// and every station gets one full timeout from now.
     public mutating func receivingStarted(at now: Int64) {
         let wasBlind = receivingSince == nil
-        let blindFor = blindSince.map { max(0, now - $0) }
+        let wentBlindAt = blindSince
         receivingSince = now
+        if startedAt == nil { startedAt = now }
         blindSince = nil
         for station in registry.stations {
             for rule in rules.heartbeatRules where rule.matches(station) {
@@ -142,7 +153,12 @@ public struct AlertEngine: Sendable {
         var resumed = Set<String>()
         for (key, alert) in open where alert.state == .pending {
             if wasBlind, resumed.insert(key.station).inserted, var track = tracks[key.station] {
-                if let at = track.newestReceivedAt, let blindFor { track.newestReceivedAt = at + blindFor } else { track.newestReceivedAt = now }
+                if let at = track.newestReceivedAt, let wentBlindAt {
+                    // Shifted by the blind time after it (a sample applied while blind: all of it).
+                    track.newestReceivedAt = at + max(0, now - max(at, wentBlindAt))
+                } else {
+                    track.newestReceivedAt = now
+                }
                 tracks[key.station] = track
             }
             armForTimer(key, alert: alert)
@@ -240,6 +256,12 @@ public struct AlertEngine: Sendable {
     public mutating func tick(now: Int64) -> AlertingOutput {
         var out = AlertingOutput()
         guard receivingSince != nil else { return out }
+        if restoredUnchecked {
+            // Rules or stations may have changed while the service was down.
+            restoredUnchecked = false
+            firedInMessage = []
+            retireUnwatched(now: now, previous: nil, into: &out)
+        }
         for due in deadlines.popDue(now) {
             guard let station = registry.station(due.station), let rule = rules.rule(due.rule),
                   rule.matches(station) else { continue }
@@ -313,16 +335,32 @@ public struct AlertEngine: Sendable {
     /// their state; the others resolve, because nothing watches them any more.
     public mutating func reload(rules newRules: RuleSet, registry newRegistry: Registry, now: Int64) -> AlertingOutput {
         var out = AlertingOutput()
+        let previous = rules
         rules = newRules
         registry = newRegistry
         firedInMessage = []
-        for (key, alert) in open {
-            var gone = true
-            if let rule = newRules.rule(key.rule), let station = newRegistry.station(key.station), rule.matches(station) {
-                gone = false
+        retireUnwatched(now: now, previous: previous, into: &out)
+        if let since = receivingSince {
+            // Re-arm heartbeats under the new rules without resetting anyone's clock.
+            for station in newRegistry.stations {
+                for rule in newRules.heartbeatRules where rule.matches(station) {
+                    armHeartbeat(station: station.id, rule: rule, now: max(since, tracks[station.id]?.lastHeardAt ?? since))
+                }
             }
-            guard gone else {
-                // A changed `for` moves the timer of a pending alert.
+        }
+        return out
+    }
+
+    /// Resolves (firing) or discards (pending) the open alerts nothing watches any more: their rule
+    /// is gone, changed kind (threshold / heartbeat), or no longer applies to the station, or the
+    /// station is gone. The others keep their state; a pending one's timer follows its rule's `for`.
+    private mutating func retireUnwatched(now: Int64, previous: RuleSet?, into out: inout AlertingOutput) {
+        for (key, alert) in open {
+            var watched = false
+            if let rule = rules.rule(key.rule), let station = registry.station(key.station), rule.matches(station) {
+                watched = previous?.rule(key.rule).map { $0.isHeartbeat == rule.isHeartbeat } ?? true
+            }
+            if watched {
                 if alert.state == .pending { armForTimer(key, alert: alert) }
                 continue
             }
@@ -335,15 +373,6 @@ public struct AlertEngine: Sendable {
                 resolve(&a, key: key, at: now, evidence: [], reason: "rule or station removed from configuration", into: &out)
             }
         }
-        if let since = receivingSince {
-            // Re-arm heartbeats under the new rules without resetting anyone's clock.
-            for station in newRegistry.stations {
-                for rule in newRules.heartbeatRules where rule.matches(station) {
-                    armHeartbeat(station: station.id, rule: rule, now: max(since, tracks[station.id]?.lastHeardAt ?? since))
-                }
-            }
-        }
-        return out
     }
 
     // MARK: reading state
@@ -397,8 +426,7 @@ public struct AlertEngine: Sendable {
                         open[key] = nil
                         deadlines.disarm(DeadlineQueue.Key(station: key.station, rule: key.rule))
                         out.discarded.append(alert.id)
-                        out.transitions.removeAll { $0.alertID == alert.id }
-                        out.alerts.removeAll { $0.id == alert.id }
+                        out.forget(alert.id)
                     } else if ts - alert.pendingSince >= rule.forMs {
                         fire(&alert, key: key, at: alert.pendingSince + rule.forMs,
                              evidence: evidence(rule, station: station.id),
@@ -422,8 +450,8 @@ public struct AlertEngine: Sendable {
 
     private mutating func fireHeartbeat(station: Station, rule: Rule, now: Int64, reason: String, into out: inout AlertingOutput) {
         let key = Key(station: station.id, rule: rule.name)
-        // Down from the last telemetry before the gap; never heard from: since the service started receiving.
-        var since = tracks[station.id]?.lastTelemetryTs ?? receivingSince ?? now
+        // Down from the last telemetry before the gap; never heard from: since the service started.
+        var since = tracks[station.id]?.lastTelemetryTs ?? startedAt ?? now
         if let last = lastHeartbeatEpisode[key] {
             // Not before the previous episode ended (an `online` ended it), and never its id.
             since = max(since, last.end)

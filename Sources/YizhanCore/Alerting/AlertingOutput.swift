@@ -2,7 +2,17 @@
 /// (with evidence) to record, the pending episodes to forget, and what to tell dispatch.
 /// The caller stores all of it in one transaction with the readings that caused it.
 public struct AlertingOutput: Sendable, Equatable {
-    public var alerts: [Alert] = []
+    /// The alerts as they now stand: the latest version of each, once, in order of first appearance.
+    public var alerts: [Alert] {
+        get { recorded }
+        set {
+            recorded = newValue
+            reindex()
+        }
+    }
+    private var recorded: [Alert] = []
+    /// Where each alert id is in `recorded`: recording stays O(1) when one tick fires thousands.
+    private var position: [String: Int] = [:]
     public var transitions: [AlertTransition] = []
     /// Pending episodes that never fired: not alerts, not downtime.
     public var discarded: [String] = []
@@ -21,7 +31,25 @@ public struct AlertingOutput: Sendable, Equatable {
 
     /// Keeps the latest version of each alert once.
     mutating func record(_ alert: Alert) {
-        if let i = alerts.firstIndex(where: { $0.id == alert.id }) { alerts[i] = alert } else { alerts.append(alert) }
+        if let i = position[alert.id] {
+            recorded[i] = alert
+        } else {
+            position[alert.id] = recorded.count
+            recorded.append(alert)
+        }
+    }
+
+    /// Drops an alert and its transitions (a pending episode that never fired: not an alert).
+    mutating func forget(_ id: String) {
+        transitions.removeAll { $0.alertID == id }
+        guard position[id] != nil else { return }
+        recorded.removeAll { $0.id == id }
+        reindex()
+    }
+
+    private mutating func reindex() {
+        position = [:]
+        for (i, a) in recorded.enumerated() { position[a.id] = i }
     }
 }
 
