@@ -19,6 +19,10 @@ public enum YizhanCommand {
             return 2
         }
         let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            print(usage)
+            return 0
+        }
         switch command {
         case "serve":
             let config: ServiceConfig
