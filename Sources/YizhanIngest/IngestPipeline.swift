@@ -93,7 +93,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public func recover() throws -> Int {
         var pending: [Queued] = []
         var count = 0
-        try journal.replay(from: committedThrough) { record, position in
+        try journal.replay(from: committedThrough, damaged: { log("journal damaged: \($0)") }) { record, position in
             pending.append(Queued(record: record, position: position))
             count += 1
             if pending.count >= settings.batchMessages {

@@ -86,7 +86,10 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Calls `body` for every whole record after `position`, in order, with the position after it.
+    /// Bytes that are not a whole record before a segment's end (only damage to the disk can
+    /// put them anywhere but the tail of the newest segment) are reported to `damaged`.
     public func replay(from position: JournalPosition,
+                       damaged: (String) -> Void = { _ in },
                        _ body: (JournalRecord, JournalPosition) throws -> Void) throws {
         for seg in Self.segments(in: directory) where seg >= position.segment {
             let path = Self.path(directory, seg)
@@ -98,6 +101,9 @@ public final class Journal: @unchecked Sendable {
                 while offset < buf.count, let (record, length) = JournalRecord.decode(buf, at: offset) {
                     offset += length
                     try body(record, JournalPosition(segment: seg, offset: Int64(offset)))
+                }
+                if offset < buf.count {
+                    damaged("\(path): \(buf.count - offset) bytes from offset \(offset) are not whole records; skipped")
                 }
             }
         }

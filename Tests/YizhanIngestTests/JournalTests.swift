@@ -144,6 +144,25 @@ import YizhanCore
         #expect(fileSize(file) == p0.offset)
     }
 
+    @Test func damageInsideAnOlderSegmentIsReportedNotSilentlySkipped() throws {
+        let dir = try TempDir()
+        let size = Int64(record(0).encoded().count)
+        let journal = try Journal(directory: dir.journalURL, segmentBytes: size * 2)
+        for i in 0..<4 { try journal.append(record(i)) }   // segments 1 and 2, two records each
+        let file = segmentPath(dir.journalURL, 1)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        bytes[Int(size) + JournalRecord.headerSize + 2] ^= 0x01   // the second record of segment 1
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+
+        var reports: [String] = []
+        var replayed: [JournalRecord] = []
+        try journal.replay(from: .start, damaged: { reports.append($0) }) { r, _ in replayed.append(r) }
+        #expect(replayed == [record(0), record(2), record(3)])
+        #expect(reports.count == 1)
+        #expect(reports.first?.contains("segment-0000000000000001.journal") == true)
+        #expect(reports.first?.contains("\(size) bytes from offset \(size)") == true)
+    }
+
     @Test func segmentsRotateAtSegmentBytes() throws {
         let dir = try TempDir()
         let size = Int64(record(0).encoded().count)
