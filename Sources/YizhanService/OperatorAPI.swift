@@ -177,9 +177,13 @@ final class OperatorAPI: Sendable {
             }
             limit = n
         }
+        let station = query["station"]
+        if let station, registry.registry.station(station) == nil, !StationTopic.isStationID(station) {
+            throw BadParameter("station: \"\(station)\" is not a station id")
+        }
         var j = JSONText()
         j.raw("[")
-        for (i, r) in try reader.rejects(since: since, limit: limit).enumerated() {
+        for (i, r) in try reader.rejects(since: since, station: station, limit: limit).enumerated() {
             if i > 0 { j.raw(",") }
             j.raw("{\"ts\":"); j.time(r.ts)
             j.raw(",\"station\":"); j.optionalString(r.station)

@@ -98,18 +98,27 @@ public final class StoreReader: Sendable {
     }
 
     /// Rejects received at or after `since`, newest first.
-    public func rejects(since: Int64, limit: Int) throws -> [Reject] {
+    /// Rejects since `since`, newest first; only one station's when `station` is given.
+    public func rejects(since: Int64, station: String? = nil, limit: Int) throws -> [Reject] {
         guard limit >= 0 else { throw StoreError.invalidArgument("limit must be ≥ 0, got \(limit)") }
         return try pool.withConnection { db in
-            try db.cached("""
-                SELECT ts, station, topic, reason, detail FROM rejects
-                WHERE ts >= ? ORDER BY ts DESC, id DESC LIMIT ?
-                """).rows([.integer(since), .integer(Int64(limit))]) { row -> Reject? in
-                    // A reason this release does not know (written by a newer one) cannot be represented.
-                    guard let reason = RejectReason(rawValue: row.text(3)) else { return nil }
-                    return Reject(ts: row.int64(0), station: row.optionalText(1), topic: row.text(2),
-                                  reason: reason, detail: row.text(4))
-                }.compactMap { $0 }
+            let statement = station == nil
+                ? try db.cached("""
+                    SELECT ts, station, topic, reason, detail FROM rejects
+                    WHERE ts >= ? ORDER BY ts DESC, id DESC LIMIT ?
+                    """)
+                : try db.cached("""
+                    SELECT ts, station, topic, reason, detail FROM rejects
+                    WHERE ts >= ? AND station = ? ORDER BY ts DESC, id DESC LIMIT ?
+                    """)
+            let arguments: [SQLValue] = station.map { [.integer(since), .text($0), .integer(Int64(limit))] }
+                ?? [.integer(since), .integer(Int64(limit))]
+            return try statement.rows(arguments) { row -> Reject? in
+                // A reason this release does not know (written by a newer one) cannot be represented.
+                guard let reason = RejectReason(rawValue: row.text(3)) else { return nil }
+                return Reject(ts: row.int64(0), station: row.optionalText(1), topic: row.text(2),
+                              reason: reason, detail: row.text(4))
+            }.compactMap { $0 }
         }
     }
 

@@ -121,6 +121,11 @@ struct IngestEndToEndTests {
         for (reason, n) in expected {
             #expect(service.metric("yizhan_rejects_total{reason=\"\(reason)\"}") == Double(n), "metric for \(reason)")
         }
+        // One station's rejects (unregistered ids too: an operator looks for a misconfigured device).
+        let nobody = (service.get("/api/v1/rejects?station=nobody")?.json as? [[String: Any]]) ?? []
+        #expect(nobody.count == 1)
+        #expect(nobody.first?["reason"] as? String == "unknown_station")
+        #expect(service.get("/api/v1/rejects?station=no%20way")?.status == 400)
         let sample = rejects(service).first { $0["reason"] as? String == "out_of_range" }
         #expect(sample?["station"] as? String == "hh-001")
         #expect(sample?["topic"] as? String == t)
