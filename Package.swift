@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "YizhanServiceTests", dependencies: ["YizhanService", "YizhanCore", "YizhanHTTP"]),
         .testTarget(name: "YizhanNotifyTests",
                     dependencies: ["YizhanNotify", "YizhanStore", "YizhanCore", "YizhanHTTP", "YizhanProcess"]),
-        .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "YizhanCore", "YizhanMQTT", "YizhanProcess"]),
+        .testTarget(name: "FirmwareSimTests", dependencies: ["FirmwareSimKit", "YizhanCore", "YizhanMQTT", "YizhanProcess", "YizhanHTTP"]),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanProcess", "YizhanHTTP",
                                    "YizhanService", "FirmwareSimKit", "yizhan", "firmware-sim"]),

@@ -1,0 +1,222 @@
+/// Scores a run: the ground truth (what firmware-sim injected, GROUND-TRUTH.md) against the
+/// alerts and rejects the service recorded. Pure: no I/O, so it is tested on hand-made data;
+/// `ScoreCommand` fetches the service's side over HTTP.
+///
+/// Matching:
+/// - Fault window of a truth line: `[start − 1 s, E + grace]`, E = `end`, or for an open fault
+///   (`end` null) the run end (`to`, or `start` if that is later).
+/// - Each expected rule of a line is met by an alert of the same station and rule that fired
+///   (`fired_at` set; state firing or resolved) with `pending_since` in the fault window. The
+///   earliest-fired such alert gives the detection latency `fired_at − start`. One alert can
+///   meet the expectations of several overlapping lines of the same station and rule.
+/// - Each expected reject reason (`expect_rejects`) is met by a reject of the same station and
+///   reason with `ts` in the fault window; latency `ts − start` of the earliest one. (Reject
+///   `ts` is the service's receive time: it lines up with station time only when the
+///   simulator ran in real time.)
+/// - A line is *expected* when it expects anything; it is *detected* when every expectation
+///   is met, otherwise *missed*. A line expecting nothing (a 30 s water cut) only counts as
+///   injected.
+/// - A *false alert* is a fired alert that meets no expectation of any line, and either
+///   - is a rule the line `forbid`s, of its station, with `fired_at` in a fault window: it
+///     counts against that line's kind (the earliest such line), or
+///   - has `fired_at` in the run window `[from, to]`: it counts as kind `unexpected`.
+///   Each alert counts at most once. Alerts that fired after the run window (e.g. the
+///   `station_offline` alerts of stations that simply stopped when the simulator did) do not
+///   count.
+public struct Scorer: Sendable {
+    /// An alert as `GET /api/v1/alerts` lists it (the fields scoring uses).
+    public struct Alert: Sendable, Equatable {
+        public var id: String
+        public var station: String
+        public var rule: String
+        /// `pending`, `firing` or `resolved`.
+        public var state: String
+        public var pendingSince: Int64
+        public var firedAt: Int64?
+        public var resolvedAt: Int64?
+
+        public init(id: String, station: String, rule: String, state: String, pendingSince: Int64,
+                    firedAt: Int64?, resolvedAt: Int64? = nil) {
+            self.id = id
+            self.station = station
+            self.rule = rule
+            self.state = state
+            self.pendingSince = pendingSince
+            self.firedAt = firedAt
+            self.resolvedAt = resolvedAt
+        }
+
+        /// It fired: state firing, or resolved after firing.
+        public var fired: Bool { firedAt != nil && (state == "firing" || state == "resolved") }
+    }
+
+    /// A reject as `GET /api/v1/rejects` lists it (the fields scoring uses).
+    public struct Reject: Sendable, Equatable {
+        public var ts: Int64
+        public var station: String?
+        public var reason: String
+
+        public init(ts: Int64, station: String?, reason: String) {
+            self.ts = ts
+            self.station = station
+            self.reason = reason
+        }
+    }
+
+    /// How much earlier than the fault's start an alert may have begun pending (clock jitter
+    /// between a fault's bookkeeping and the sample that shows it).
+    public static let earlyToleranceMs: Int64 = 1000
+    public static let defaultGraceMs: Int64 = 120_000
+
+    /// The run window (ms since the epoch, both ends included).
+    public var from: Int64
+    public var to: Int64
+    /// How long after a fault's end its alert may still begin pending.
+    public var graceMs: Int64
+
+    public init(from: Int64, to: Int64, graceMs: Int64 = Scorer.defaultGraceMs) {
+        self.from = from
+        self.to = to
+        self.graceMs = graceMs
+    }
+
+    /// The default run window: from the earliest start to the latest start or end. Nil for no lines.
+    public static func span(of truth: [Truth]) -> (from: Int64, to: Int64)? {
+        guard let first = truth.first else { return nil }
+        var lo = first.start, hi = first.end ?? first.start
+        for t in truth {
+            lo = min(lo, t.start)
+            hi = max(hi, t.end ?? t.start, t.start)
+        }
+        return (lo, hi)
+    }
+
+    /// The fault window of a line: `[start − 1 s, (end, or the run end for an open fault) + grace]`.
+    public func window(of t: Truth) -> ClosedRange<Int64> {
+        let end = t.end ?? max(to, t.start)
+        return (t.start - Self.earlyToleranceMs)...(end + graceMs)
+    }
+
+    private struct Key: Hashable {
+        let station: String
+        let rule: String
+    }
+
+    public func score(truth: [Truth], alerts: [Alert], rejects: [Reject]) -> ScoreCard {
+        let fired = alerts.enumerated().filter { $0.element.fired }
+        var byKey: [Key: [Int]] = [:]
+        for (i, a) in fired { byKey[Key(station: a.station, rule: a.rule), default: []].append(i) }
+        var rejectsByStation: [String: [Reject]] = [:]
+        for r in rejects {
+            if let s = r.station { rejectsByStation[s, default: []].append(r) }
+        }
+
+        var rows: [String: ScoreCard.Row] = [:]
+        var misses: [ScoreCard.Miss] = []
+        var used = Set<Int>() // alerts that met an expectation
+
+        for t in truth {
+            var row = rows[t.kind] ?? ScoreCard.Row(kind: t.kind)
+            row.injected += 1
+            let w = window(of: t)
+            var missingRules: [String] = [], missingReasons: [String] = []
+            var seen = Set<String>()
+            for rule in t.expect where seen.insert(rule).inserted {
+                row.expectations += 1
+                var best: Int64?
+                for i in byKey[Key(station: t.station, rule: rule)] ?? [] where w.contains(alerts[i].pendingSince) {
+                    used.insert(i)
+                    best = min(best ?? .max, alerts[i].firedAt!)
+                }
+                if let best {
+                    row.expectationsMet += 1
+                    row.latenciesMs.append(best - t.start)
+                } else {
+                    missingRules.append(rule)
+                }
+            }
+            seen.removeAll()
+            for reason in t.expectRejects where seen.insert(reason).inserted {
+                row.expectations += 1
+                let first = (rejectsByStation[t.station] ?? []).lazy
+                    .filter { $0.reason == reason && w.contains($0.ts) }.map(\.ts).min()
+                if let first {
+                    row.expectationsMet += 1
+                    row.latenciesMs.append(first - t.start)
+                } else {
+                    missingReasons.append(reason)
+                }
+            }
+            if t.expectsSomething {
+                row.expected += 1
+                if missingRules.isEmpty && missingReasons.isEmpty {
+                    row.detected += 1
+                } else {
+                    row.missed += 1
+                    misses.append(ScoreCard.Miss(truthID: t.id, station: t.station, kind: t.kind, start: t.start,
+                                                 end: t.end, line: t.line, rules: missingRules,
+                                                 rejectReasons: missingReasons))
+                }
+            }
+            rows[t.kind] = row
+        }
+
+        // False alerts: first forbid violations (earliest fault first), then the rest of the run window.
+        var falseAlerts: [ScoreCard.FalseAlert] = []
+        var counted = Set<Int>()
+        let byStart = truth.sorted { ($0.start, $0.line, $0.id) < ($1.start, $1.line, $1.id) }
+        for t in byStart where !t.forbid.isEmpty {
+            let w = window(of: t)
+            var seen = Set<String>()
+            for rule in t.forbid where seen.insert(rule).inserted {
+                for i in byKey[Key(station: t.station, rule: rule)] ?? []
+                where !used.contains(i) && !counted.contains(i) && w.contains(alerts[i].firedAt!) {
+                    counted.insert(i)
+                    rows[t.kind]!.falseAlerts += 1
+                    falseAlerts.append(ScoreCard.FalseAlert(alert: alerts[i], kind: t.kind, truthID: t.id))
+                }
+            }
+        }
+        var unexpected = ScoreCard.Row(kind: Self.unexpectedKind)
+        for (i, a) in fired where !used.contains(i) && !counted.contains(i) && (from...to).contains(a.firedAt!) {
+            counted.insert(i)
+            unexpected.falseAlerts += 1
+            falseAlerts.append(ScoreCard.FalseAlert(alert: a, kind: Self.unexpectedKind, truthID: nil))
+        }
+        falseAlerts.sort { ($0.firedAt, $0.station, $0.rule, $0.alertID) < ($1.firedAt, $1.station, $1.rule, $1.alertID) }
+
+        // Rows: the documented kinds in their order, then any others by name, then `unexpected`.
+        let known = Self.knownKinds.filter { rows[$0] != nil }
+        let others = rows.keys.filter { !Self.knownKinds.contains($0) && $0 != Self.unexpectedKind }.sorted()
+        var ordered = (known + others).map { k -> ScoreCard.Row in
+            var r = rows[k]!
+            r.latenciesMs.sort()
+            return r
+        }
+        if var truthUnexpected = rows[Self.unexpectedKind] {
+            // A truth kind literally named "unexpected": merge it into the one row.
+            truthUnexpected.falseAlerts += unexpected.falseAlerts
+            truthUnexpected.latenciesMs.sort()
+            unexpected = truthUnexpected
+        }
+        ordered.append(unexpected)
+
+        var total = ScoreCard.Row(kind: "total")
+        for r in ordered {
+            total.injected += r.injected
+            total.expected += r.expected
+            total.detected += r.detected
+            total.missed += r.missed
+            total.falseAlerts += r.falseAlerts
+            total.expectations += r.expectations
+            total.expectationsMet += r.expectationsMet
+            total.latenciesMs += r.latenciesMs
+        }
+        total.latenciesMs.sort()
+        misses.sort { ($0.start, $0.line, $0.truthID) < ($1.start, $1.line, $1.truthID) }
+
+        return ScoreCard(from: from, to: to, graceMs: graceMs, kinds: ordered, total: total, misses: misses,
+                         falseAlerts: falseAlerts, alertsSeen: alerts.count, firedAlertsSeen: fired.count,
+                         rejectsSeen: rejects.count)
+    }
+}
