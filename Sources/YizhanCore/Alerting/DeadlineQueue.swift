@@ -1,6 +1,11 @@
 /// Service-clock deadlines (heartbeat timeouts, `for` timers) in a min-heap, so a tick
-/// touches only what is due instead of scanning every station. Re-arming a key makes
-/// its older entries stale; stale entries are skipped when they surface.
+/// touches only what is due instead of scanning every station.
+///
+/// Every telemetry message pushes its station's heartbeat deadline later. Pushing a heap
+/// entry each time would leave millions of stale entries at high rates; instead a key
+/// keeps one queued entry, and moving its deadline later only records the wish. When the
+/// entry surfaces early, it is queued again at the wished time. Only moving a deadline
+/// earlier (rare) adds an entry, and the superseded one is skipped when it surfaces.
 struct DeadlineQueue: Sendable {
     struct Key: Hashable, Sendable {
         let station: String
@@ -10,31 +15,40 @@ struct DeadlineQueue: Sendable {
     private struct Entry: Sendable {
         let due: Int64
         let key: Key
-        let version: Int
     }
 
     private var heap: [Entry] = []
-    private var versions: [Key: Int] = [:]
+    /// The deadline each armed key wants.
+    private var wanted: [Key: Int64] = [:]
+    /// The due time of the heap entry that stands for each key.
+    private var queued: [Key: Int64] = [:]
 
     var count: Int { heap.count }
 
     mutating func arm(_ key: Key, at due: Int64) {
-        let v = (versions[key] ?? 0) + 1
-        versions[key] = v
-        push(Entry(due: due, key: key, version: v))
+        wanted[key] = due
+        if let q = queued[key], q <= due { return }   // the queued entry surfaces first and re-queues
+        queued[key] = due
+        push(Entry(due: due, key: key))
     }
 
     mutating func disarm(_ key: Key) {
-        versions[key] = (versions[key] ?? 0) + 1
+        wanted[key] = nil
     }
 
-    /// Removes and returns the keys whose live deadline is at or before `now`.
+    /// Removes and returns the keys whose deadline is at or before `now`.
     mutating func popDue(_ now: Int64) -> [Key] {
         var due: [Key] = []
         while let top = heap.first, top.due <= now {
             pop()
-            if versions[top.key] == top.version {
-                versions[top.key] = top.version + 1
+            guard queued[top.key] == top.due else { continue }   // superseded by an earlier entry
+            queued[top.key] = nil
+            guard let want = wanted[top.key] else { continue }    // disarmed
+            if want > now {
+                queued[top.key] = want
+                push(Entry(due: want, key: top.key))
+            } else {
+                wanted[top.key] = nil
                 due.append(top.key)
             }
         }
