@@ -16,7 +16,8 @@ public enum FirmwareSimCLI {
         public var intervalMs: Int64 = 10_000
         public var seed: UInt64 = 1
         public var prefix: String = "yizhan/v1"
-        /// Wall-clock seconds; nil: until SIGINT/SIGTERM.
+        /// Simulated seconds (station time; at speed 1 the same as wall seconds); nil: until
+        /// SIGINT/SIGTERM, or the scenario's duration.
         public var duration: Double?
         public var unmannedShare: Double = FleetPlan.defaultUnmannedShare
         /// Shared connections; nil: one per station.
@@ -24,6 +25,18 @@ public enum FirmwareSimCLI {
         /// Station time at the start (ms since epoch); nil: now.
         public var start: Int64?
         public var progressEvery: Double = 5
+        /// A scenario file (fleet, time, faults); flags given as well override its values.
+        public var scenarioPath: String?
+        /// Where to write the ground truth (JSONL).
+        public var truthPath: String?
+        /// Station time per wall time: 1 real time, N accelerated (starts at now − duration).
+        public var speed: Double?
+        /// Rules the truth is computed for (default: the built-in copy of config/rules.json5).
+        public var rulesPath: String?
+        /// Samples per message (history mode).
+        public var batch: Int?
+        /// Flags given explicitly (so a scenario's values are overridden only by those).
+        var given: Set<String> = []
     }
 
     public struct RegistryConfig: Sendable, Equatable {
@@ -45,8 +58,16 @@ public enum FirmwareSimCLI {
         public var batch: Int = 1
     }
 
+    public struct PlanConfig: Sendable, Equatable {
+        public var scenarioPath: String
+        public var seed: UInt64?
+        public var stations: Int?
+        public var writeRegistry: String?
+    }
+
     public enum Command: Sendable, Equatable {
         case run(RunConfig)
+        case plan(PlanConfig)
         case registry(RegistryConfig)
         case flood(FloodConfig)
         case help
@@ -67,6 +88,11 @@ public enum FirmwareSimCLI {
                        [--write-registry PATH] [--interval 10s] [--seed S]
                        [--prefix yizhan/v1] [--duration 60s] [--unmanned-share 0.17]
                        [--connections K] [--start TIME] [--progress 5s]
+      firmware-sim run --scenario FILE --broker mqtt://HOST:PORT [--truth OUT.jsonl]
+                       [--speed N] [--duration D] [--write-registry PATH] [--rules PATH]
+                       [--batch N] [any run option above but --registry]
+      firmware-sim plan --scenario FILE [--seed S] [--stations N] [--write-registry PATH]
+      firmware-sim score --truth FILE --service http://HOST:PORT [--format table|json] [--grace 2m]
       firmware-sim registry --stations N --out PATH [--seed S] [--unmanned-share 0.17]
       firmware-sim flood --broker mqtt://HOST:PORT --count M [--stations N | --registry PATH]
                        [--seed S] [--prefix P] [--window 1000] [--connections 2] [--batch 1]
@@ -84,6 +110,13 @@ public enum FirmwareSimCLI {
               On SIGINT/SIGTERM the stations disconnect cleanly, like devices that
               shut down properly: the broker does not send the Will, so the
               retained status stays `online`.
+              With --scenario, the fleet, the clock and a timeline of faults come
+              from a JSON5 scenario file (firmware-sim/scenarios/); flags given as
+              well override it. Every injected fault is written to --truth as one
+              JSON line with the alerts the default rules must raise for it
+              (firmware-sim/GROUND-TRUTH.md).
+    plan      Expands a scenario's faults (deterministic from its seed) and prints
+              them, one line each, without connecting anywhere.
     registry  Writes the registry of a generated fleet (JSON5) and exits.
     flood     Publishes M valid full samples at QoS 1 as fast as the broker
               acknowledges them (at most --window unacknowledged, over
@@ -100,7 +133,17 @@ public enum FirmwareSimCLI {
       --interval D          full-sample interval, e.g. 10s, 500ms, 1m (default 10s)
       --seed S              unsigned 64-bit seed (default 1)
       --prefix P            topic prefix (default yizhan/v1)
-      --duration D          run this long, then disconnect and exit (default: until signal)
+      --duration D          simulate this long (station time), then disconnect and exit
+                            (default: the scenario's duration, or until signal)
+      --scenario FILE       fleet, time and faults from a JSON5 scenario file
+      --truth PATH          write the ground truth (one JSON line per injected fault)
+      --speed N             1: real time (default); N > 1: station time runs N times as
+                            fast, starting at now − duration so no ts is ahead of the
+                            wall clock (heartbeats then see N times less silence)
+      --rules PATH          rules the truth is computed for (default: the built-in copy
+                            of config/rules.json5)
+      --batch N             send each station's samples N at a time as one batch
+                            (history mode: the service treats them as backfill)
       --unmanned-share X    share of 24-hour unattended stations, 0…1 (default 0.17)
       --connections K       carry all stations over K shared MQTT connections (1…64);
                             no per-station Last Will in this mode. One connection
@@ -110,7 +153,9 @@ public enum FirmwareSimCLI {
                             defaults to 1 per 20000 stations.
       --start TIME          station time at start: epoch milliseconds or ISO 8601
                             (e.g. 2025-11-21T12:00:00+08:00); default: now
-      --progress D          seconds between progress lines on stderr (default 5s; 0: none)
+      --progress D          seconds between progress lines on stderr (default 5s; 0: none):
+                            stations, achieved msg/s against the target, lag behind
+                            schedule, unacknowledged messages, faults active/injected
 
     EXIT STATUS
       0 done, 1 runtime error (broker address, registry file), 2 bad command line.
@@ -129,7 +174,7 @@ public enum FirmwareSimCLI {
     }
 
     static func parseThrowing(_ args: [String]) throws -> Command {
-        guard let sub = args.first else { throw UsageError(description: "missing command: run, registry or flood (see --help)") }
+        guard let sub = args.first else { throw UsageError(description: "missing command: run, plan, registry or flood (see --help)") }
         if sub == "--help" || sub == "-h" || sub == "help" { return .help }
         var flags = try Flags(Array(args.dropFirst()))
         if flags.help { return .help }
@@ -144,11 +189,25 @@ public enum FirmwareSimCLI {
             case .failure(let e): throw UsageError(description: "--broker: \(e.message)")
             }
             var c = RunConfig(broker: broker)
+            c.given = Set(flags.order)
             c.stations = try flags.take("--stations").map { try int($0, flag: "--stations", 1...1_000_000) }
             c.registryPath = try flags.take("--registry")
             c.writeRegistry = try flags.take("--write-registry")
+            c.scenarioPath = try flags.take("--scenario")
+            c.truthPath = try flags.take("--truth")
+            c.rulesPath = try flags.take("--rules")
+            if let v = try flags.take("--speed") {
+                guard let x = Double(v), x >= 1, x <= 1_000_000 else {
+                    throw UsageError(description: "--speed \"\(v)\": expected 1 (real time) up to 1000000")
+                }
+                c.speed = x
+            }
+            if let v = try flags.take("--batch") { c.batch = try int(v, flag: "--batch", 1...400) }
             if c.stations != nil && c.registryPath != nil {
                 throw UsageError(description: "--stations and --registry exclude each other")
+            }
+            if c.scenarioPath != nil && c.registryPath != nil {
+                throw UsageError(description: "--registry cannot be used with --scenario (the scenario describes the fleet; --write-registry saves it)")
             }
             if c.registryPath != nil && c.writeRegistry != nil {
                 throw UsageError(description: "--write-registry writes a generated fleet; it cannot be used with --registry")
@@ -162,7 +221,18 @@ public enum FirmwareSimCLI {
             if let v = try flags.take("--start") { c.start = try startTime(v) }
             if let v = try flags.take("--progress") { c.progressEvery = Double(try millis(v, flag: "--progress", min: 0)) / 1000 }
             try flags.finish()
+            if c.scenarioPath == nil, let speed = c.speed, speed > 1, c.duration == nil, c.start == nil {
+                throw UsageError(description: "--speed above 1 needs --duration (accelerated time starts at now − duration)")
+            }
             return .run(c)
+        case "plan":
+            guard let path = try flags.take("--scenario") else { throw UsageError(description: "--scenario FILE is required") }
+            var c = PlanConfig(scenarioPath: path)
+            if let v = try flags.take("--seed") { c.seed = try seed(v) }
+            c.stations = try flags.take("--stations").map { try int($0, flag: "--stations", 1...1_000_000) }
+            c.writeRegistry = try flags.take("--write-registry")
+            try flags.finish()
+            return .plan(c)
         case "registry":
             guard let n = try flags.take("--stations") else { throw UsageError(description: "--stations N is required") }
             guard let out = try flags.take("--out") else { throw UsageError(description: "--out PATH is required") }
@@ -192,7 +262,7 @@ public enum FirmwareSimCLI {
             try flags.finish()
             return .flood(c)
         default:
-            throw UsageError(description: "unknown command \"\(sub)\": expected run, registry or flood (see --help)")
+            throw UsageError(description: "unknown command \"\(sub)\": expected run, plan, registry or flood (see --help)")
         }
     }
 
@@ -296,10 +366,12 @@ public enum FirmwareSimCLI {
 
     /// Runs a command line (without the program name); returns the exit status.
     public static func main(_ args: [String]) -> Int32 {
+        // `score` reads a truth file and asks the service; it has its own flags and help.
+        if args.first == "score" { return ScoreCommand.run(Array(args.dropFirst())) }
         switch parse(args) {
         case .failure(let e):
             printErr("firmware-sim: \(e.description)")
-            printErr("usage: firmware-sim run --broker mqtt://HOST:PORT [options] | firmware-sim registry --stations N --out PATH (see --help)")
+            printErr("usage: firmware-sim run --broker mqtt://HOST:PORT [options] | firmware-sim registry --stations N --out PATH | firmware-sim score --truth FILE --service URL (see --help)")
             return 2
         case .success(.help):
             print(usage)
@@ -332,6 +404,14 @@ public enum FirmwareSimCLI {
                 printErr("firmware-sim: \(error)")
                 return 1
             }
+        case .success(.plan(let c)):
+            do {
+                print(try plan(c), terminator: "")
+                return 0
+            } catch {
+                printErr("firmware-sim: \(error)")
+                return 1
+            }
         case .success(.run(let c)):
             let stop = StopSignal()
             stop.stopOnTerminationSignals { sig in printErr("firmware-sim: signal \(sig), disconnecting") }
@@ -345,42 +425,162 @@ public enum FirmwareSimCLI {
         }
     }
 
+    /// The scenario a `run` command line describes: its file (or a plain fleet without
+    /// faults), with the flags given on the command line overriding the file's values.
+    public static func scenario(for c: RunConfig) throws -> Scenario {
+        var s: Scenario
+        if let path = c.scenarioPath {
+            s = try Scenario.load(path: path)
+        } else {
+            s = Scenario(name: "run", description: nil, seed: c.seed, fleet: Scenario.Fleet(), time: Scenario.Time(),
+                         transport: Scenario.Transport(), faults: [])
+            s.file = "<command line>"
+            s.fleet.naturalMainsCuts = true
+            if let path = c.registryPath {
+                let fleet = try RegistryFile.read(from: path)
+                guard !fleet.isEmpty else { throw RegistryFile.Error(description: "registry \(path) lists no stations") }
+                s.fleet.stations = fleet
+            } else {
+                s.fleet.size = c.stations ?? defaultStations
+            }
+        }
+        // Without a scenario the configuration is the whole story; with one, only the flags given override it.
+        let all: Set<String> = ["--seed", "--stations", "--unmanned-share", "--interval", "--duration"]
+        let given = c.scenarioPath == nil ? all : c.given
+        if given.contains("--seed") { s.seed = c.seed }
+        if given.contains("--stations"), let n = c.stations, c.scenarioPath != nil {
+            s.fleet.size = n
+            s.fleet.stations = nil
+        }
+        if given.contains("--unmanned-share") { s.fleet.unmannedShare = c.unmannedShare }
+        if given.contains("--interval") { s.fleet.intervalMs = c.intervalMs }
+        if given.contains("--duration"), let d = c.duration { s.time.durationMs = Int64((d * 1000).rounded()) }
+        if let v = c.speed { s.time.speed = v }
+        if let v = c.start { s.time.start = v }
+        if let v = c.batch { s.time.batch = v }
+        if let v = c.connections { s.transport.connections = v }
+        // A shorter run just leaves the later faults out.
+        try s.check(times: !(c.scenarioPath != nil && given.contains("--duration")))
+        return s
+    }
+
     /// The `run` command, for the executable and for tests.
     public static func run(_ c: RunConfig, stop: StopSignal,
                            log: @escaping @Sendable (String) -> Void) throws -> SimulationRunner.Summary {
-        let fleet: [Station]
-        if let path = c.registryPath {
-            fleet = try RegistryFile.read(from: path)
-            guard !fleet.isEmpty else { throw RegistryFile.Error(description: "registry \(path) lists no stations") }
-        } else {
-            fleet = FleetPlan.generate(count: c.stations ?? defaultStations, seed: c.seed, unmannedShare: c.unmannedShare)
-        }
+        let s = try scenario(for: c)
+        let fleet = s.fleet.generate(seed: s.seed)
+        let plan = try FaultPlan.expand(s, fleet: fleet)
         if let path = c.writeRegistry {
-            try RegistryFile.write(fleet, to: path, comment: "\(fleet.count) stations generated by firmware-sim, seed \(c.seed)")
+            try RegistryFile.write(fleet, to: path, comment: "\(fleet.count) stations of scenario \(s.name), seed \(s.seed)")
             log("firmware-sim: wrote \(fleet.count) stations to \(path)")
         }
-        let clock: any SimClock = c.start.map { ScaledClock(start: $0) } ?? WallClock()
+        let rules = try c.rulesPath.map { try DefaultRules.load(path: $0) } ?? DefaultRules.ruleSet
+
+        // Time: real time from now (or --start), or accelerated from now − duration up to now.
+        let speed = s.time.speed
+        let now = wallClockMillis()
+        var span = s.time.durationMs
+        let start: Int64
+        let clock: () -> any SimClock
+        if speed > 1 {
+            start = s.time.start ?? (now - (span ?? 0))
+            if span == nil { span = now - start }
+            guard start + span! <= now else {
+                throw UsageError(description: "accelerated time must end by now (the service refuses samples from the future): "
+                                 + "start \(Timestamp.format(ms: start)) + \(DurationText.format(ms: span!)) is after now")
+            }
+            clock = { AcceleratedClock(start: start, factor: speed) }
+        } else if let fixed = s.time.start {
+            start = fixed
+            clock = { ScaledClock(start: fixed) }
+        } else {
+            start = now
+            clock = { WallClock() }
+        }
+
         let topics = TopicScheme(prefix: c.prefix)
         let counters = LinkCounters()
-        let connections = c.connections ?? (fleet.count > perStationLimit ? max(1, (fleet.count + 19_999) / 20_000) : nil)
+        let connections = s.transport.connections
+            ?? (fleet.count > perStationLimit ? max(1, (fleet.count + 19_999) / 20_000) : nil)
         let transport: any StationTransport
         if let k = connections {
             transport = SharedConnectionTransport(broker: c.broker, connections: k, topics: topics, counters: counters,
                                                   clientIDPrefix: "firmware-sim-\(getpid())")
-            log("firmware-sim: \(fleet.count) stations over \(min(k, fleet.count)) shared connection(s) (no per-station Last Will)")
+            log("firmware-sim: \(fleet.count) stations over \(min(k, fleet.count)) shared connection(s) (no per-station Last Will; network losses with a Will publish `offline` themselves)")
         } else {
             transport = PerStationTransport(broker: c.broker, topics: topics, counters: counters)
             log("firmware-sim: \(fleet.count) stations, one connection each, to \(c.broker)")
         }
         let links = try transport.makeLinks(for: fleet)
-        let start = clock.nowMillis()
-        let models = fleet.map { StationModel(station: $0, seed: c.seed, start: start, intervalMs: c.intervalMs) }
+        let models = fleet.map {
+            StationModel(station: $0, seed: s.seed, start: start, intervalMs: s.fleet.intervalMs,
+                         naturalMainsCuts: s.fleet.naturalMainsCuts)
+        }
+        let writer = try c.truthPath.map { path -> TruthWriter in
+            do { return try TruthWriter(path: path) } catch {
+                throw UsageError(description: "--truth \(path): cannot write: \(error.localizedDescription)")
+            }
+        }
+        defer { writer?.close() }
+        var engineOptions = ScenarioEngine.Options()
+        engineOptions.speed = speed
+        engineOptions.batch = s.time.batch
+        let engine = ScenarioEngine(fleet: fleet, models: models, links: links, plan: plan, rules: rules, start: start,
+                                    wall: wallClockMillis(), options: engineOptions,
+                                    onTruth: { writer?.write($0) }, log: { log($0) })
+        if c.scenarioPath != nil || speed > 1 {
+            var what = "firmware-sim: scenario \(s.name): \(plan.faults.count) faults planned"
+            what += speed > 1 ? ", accelerated ×\(formatSpeed(speed))" : ", real time"
+            what += " from \(Timestamp.format(ms: start))"
+            if let span {
+                what += " for \(DurationText.format(ms: span))"
+                if speed > 1 { what += " (\(formatSeconds(Double(span) / 1000 / speed)) of wall time)" }
+            }
+            if let writer { what += ", truth to \(writer.path)" }
+            log(what)
+        }
         var options = SimulationRunner.Options()
-        options.duration = c.duration
+        options.duration = span.map { Double($0) / 1000 }
         options.progressEvery = c.progressEvery > 0 ? c.progressEvery : nil
-        let runner = SimulationRunner(models: models, links: links, counters: counters, clock: clock,
-                                      options: options, log: log)
+        let runner = SimulationRunner(engine: engine, links: links, counters: counters, clock: clock,
+                                      intervalMs: s.fleet.intervalMs, speed: speed, options: options, log: log)
         return try runner.run(until: stop)
+    }
+
+    /// The `plan` command: the expanded faults, one line each.
+    public static func plan(_ c: PlanConfig) throws -> String {
+        var s = try Scenario.load(path: c.scenarioPath)
+        if let v = c.seed { s.seed = v }
+        if let n = c.stations {
+            s.fleet.size = n
+            s.fleet.stations = nil
+        }
+        try s.check()
+        let fleet = s.fleet.generate(seed: s.seed)
+        let plan = try FaultPlan.expand(s, fleet: fleet)
+        if let path = c.writeRegistry {
+            try RegistryFile.write(fleet, to: path, comment: "\(fleet.count) stations of scenario \(s.name), seed \(s.seed)")
+        }
+        var byKind: [String: Int] = [:]
+        for f in plan.faults { byKind[f.kind.rawValue, default: 0] += 1 }
+        var out = "scenario \(s.name): \(fleet.count) stations (\(fleet.filter(\.unmanned).count) unattended), "
+            + "interval \(DurationText.format(ms: s.fleet.intervalMs)), "
+            + (s.time.speed > 1 ? "accelerated ×\(formatSpeed(s.time.speed))" : "real time")
+            + (s.time.durationMs.map { ", \(DurationText.format(ms: $0))" } ?? ", until stopped")
+            + ", \(plan.faults.count) faults"
+        if !byKind.isEmpty {
+            out += " (" + FaultKind.allCases.compactMap { k in byKind[k.rawValue].map { "\(k.rawValue) \($0)" } }.joined(separator: ", ") + ")"
+        }
+        out += "\n"
+        for f in plan.faults {
+            let st = fleet[f.station]
+            out += "\(f.id) \(st.id) \(st.unmanned ? "unattended" : "staffed") \(f.kind.rawValue) at +\(humanDuration(f.start))"
+            out += f.duration.map { " for \(humanDuration($0))" } ?? " until the end"
+            if let r = f.rate { out += " rate \(Double(Int((r * 1000).rounded())) / 1000) °C/min" }
+            if f.kind == .clockSkew { out += " skew \(f.skewMs > 0 ? "+" : "")\(humanDuration(f.skewMs))" }
+            out += "\n"
+        }
+        return out
     }
 }
 

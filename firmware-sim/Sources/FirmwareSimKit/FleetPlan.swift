@@ -48,7 +48,16 @@ public enum FleetPlan {
     /// `count` stations from `seed`: ids `nm{region}-{n}` (n per region from 0001),
     /// Chinese names, places within ~15 km of the region's centre.
     public static func generate(count: Int, seed: UInt64, unmannedShare: Double = defaultUnmannedShare) -> [Station] {
+        generate(count: count, seed: seed, unmannedShare: unmannedShare, regions: regions)
+    }
+
+    /// `count` stations from `seed` over `regions` (drawn by weight): ids
+    /// `{idPrefix}{region}-{n}`, n per region from 0001. With the default regions and
+    /// prefix this is exactly `generate(count:seed:unmannedShare:)`.
+    public static func generate(count: Int, seed: UInt64, unmannedShare: Double = defaultUnmannedShare,
+                                regions: [RegionGeo], idPrefix: String = "nm") -> [Station] {
         precondition(count >= 0)
+        precondition(!regions.isEmpty && regions.allSatisfy { $0.weight > 0 }, "regions need positive weights")
         var rng = SimRandom(seed: seed ^ 0x5EED_F1EE_7000_0001)
         let totalWeight = regions.reduce(0) { $0 + $1.weight }
         var perRegion = [Int](repeating: 0, count: regions.count)
@@ -61,8 +70,8 @@ public enum FleetPlan {
             let geo = regions[r]
             perRegion[r] += 1
             let n = perRegion[r]
-            let id = "nm\(geo.code)-\(pad4(n))"
-            let district = geo.districts[rng.below(geo.districts.count)]
+            let id = "\(idPrefix)\(geo.code)-\(pad4(n))"
+            let district = geo.districts.isEmpty ? "" : geo.districts[rng.below(geo.districts.count)]
             let kind = kinds[rng.below(kinds.count)]
             let name = "\(geo.name)\(district)第\(n)\(kind)"
             let lat = round5(geo.lat + rng.uniform(-0.12, 0.12))

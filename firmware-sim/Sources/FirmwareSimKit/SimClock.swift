@@ -59,3 +59,35 @@ public final class ManualClock: SimClock {
     public func set(_ t: Int64) { now.withLock { $0 = t } }
     public func advance(by ms: Int64) { now.withLock { $0 += ms } }
 }
+
+/// Accelerated station time for history: starts at `start` and runs `factor` times as fast
+/// as real time, but never passes the wall clock — the service refuses samples stamped more
+/// than 5 minutes ahead of its own clock (`clock_skew`), so an accelerated run starts in the
+/// past (now − the simulated span) and catches up with the present as it ends.
+public struct AcceleratedClock: SimClock {
+    public let start: Int64
+    public let factor: Double
+    private let wallStart: Double
+    private let wall: @Sendable () -> Int64
+    private let monotonic: @Sendable () -> Double
+
+    public init(start: Int64, factor: Double) {
+        self.init(start: start, factor: factor, wall: { wallClockMillis() }, monotonic: { monotonicSeconds() })
+    }
+
+    /// With injected clocks, for tests.
+    public init(start: Int64, factor: Double, wall: @escaping @Sendable () -> Int64,
+                monotonic: @escaping @Sendable () -> Double) {
+        precondition(factor > 0, "clock factor must be positive")
+        self.start = start
+        self.factor = factor
+        self.wall = wall
+        self.monotonic = monotonic
+        wallStart = monotonic()
+    }
+
+    public func nowMillis() -> Int64 {
+        let scaled = start + Int64(((monotonic() - wallStart) * 1000 * factor).rounded(.down))
+        return min(scaled, wall())
+    }
+}

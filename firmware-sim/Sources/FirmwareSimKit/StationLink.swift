@@ -40,6 +40,9 @@ public protocol StationLink: AnyObject, Sendable {
     /// Publishes one telemetry payload (a sample or a batch) at QoS 1. Never blocks:
     /// while disconnected the MQTT library queues it and sends it on reconnect.
     func sendTelemetry(_ payload: [UInt8])
+    /// Publishes the station's retained status, `online` or `offline`, at QoS 1 (fault
+    /// scenarios: a reconnect after a network loss, or the Will the broker would publish).
+    func sendStatus(online: Bool)
     /// Clean disconnect, as a device that shuts down properly: the broker does
     /// *not* publish the Last Will, so the retained status stays `online`.
     func close()
@@ -109,7 +112,9 @@ public struct PerStationTransport: StationTransport {
 final class ClientHolder: Sendable {
     private struct State {
         var client: MQTTClient?
-        var statusMids: Set<Int32> = []
+        /// Message ids of status publishes not yet acknowledged, with multiplicity: ids are 16-bit
+        /// and wrap when a shared connection queues more than 65,535 statuses at connect.
+        var statusMids: [Int32: Int] = [:]
         var connected = false
     }
     private let state = Mutex(State())
@@ -127,9 +132,24 @@ final class ClientHolder: Sendable {
         }
     }
 
-    func noteStatus(_ mid: Int32) { _ = state.withLock { $0.statusMids.insert(mid) } }
-    /// True when `mid` was a status message (and forgets it).
-    func wasStatus(_ mid: Int32) -> Bool { state.withLock { $0.statusMids.remove(mid) != nil } }
+    /// Publishes a retained QoS 1 status and notes its id in one critical section, so the
+    /// acknowledgement (on the network thread, which takes the same lock) cannot be counted
+    /// as telemetry before the id is noted. The network thread holds only libmosquitto's
+    /// callback mutex while it waits here, which `mosquitto_publish` does not take.
+    func publishStatus(topic: String, payload: [UInt8]) {
+        state.withLock { s in
+            guard let c = s.client, let mid = try? c.publish(topic: topic, payload: payload, qos: 1, retain: true) else { return }
+            s.statusMids[mid, default: 0] += 1
+        }
+    }
+    /// True when `mid` was a status message (and forgets one of them).
+    func wasStatus(_ mid: Int32) -> Bool {
+        state.withLock { s in
+            guard let n = s.statusMids[mid] else { return false }
+            s.statusMids[mid] = n > 1 ? n - 1 : nil
+            return true
+        }
+    }
 }
 
 /// One station, one MQTT connection (see `PerStationTransport`).
@@ -138,6 +158,7 @@ public final class MQTTStationLink: StationLink {
     let broker: MQTTBroker
     let keepAliveSeconds: Int32
     let telemetryTopic: String
+    let statusTopic: String
     let counters: LinkCounters
     let holder = ClientHolder()
 
@@ -149,6 +170,7 @@ public final class MQTTStationLink: StationLink {
         self.counters = counters
         telemetryTopic = topics.telemetry(station)
         let statusTopic = topics.status(station)
+        self.statusTopic = statusTopic
 
         var options = MQTTOptions(clientID: station.id)
         options.cleanSession = true
@@ -163,9 +185,7 @@ public final class MQTTStationLink: StationLink {
             if holder.markConnected(true) { counters.didConnect() }
             // Runs on the client's network thread; the client outlives this callback
             // because close() keeps its own reference until stop() has joined the thread.
-            if let c = holder.client, let mid = try? c.publish(topic: statusTopic, payload: onlinePayload, qos: 1, retain: true) {
-                holder.noteStatus(mid)
-            }
+            holder.publishStatus(topic: statusTopic, payload: onlinePayload)
         }
         events.disconnected = { _ in
             if holder.markConnected(false) { counters.didDisconnect() }
@@ -188,6 +208,10 @@ public final class MQTTStationLink: StationLink {
         publishQueued(c, topic: telemetryTopic, payload: payload, counters: counters)
     }
 
+    public func sendStatus(online: Bool) {
+        publishStatus(holder: holder, topic: statusTopic, online: online)
+    }
+
     public func close() {
         guard let c = holder.take() else { return }
         c.stop()
@@ -206,6 +230,11 @@ func publishQueued(_ c: MQTTClient, topic: String, payload: [UInt8], counters: L
     } catch {
         if error.code == mqttErrNoConn { counters.didSend() } else { counters.didFail() }
     }
+}
+
+/// A retained QoS 1 status message, not counted as telemetry.
+func publishStatus(holder: ClientHolder, topic: String, online: Bool) {
+    holder.publishStatus(topic: topic, payload: online ? onlinePayload : offlinePayload)
 }
 
 /// MOSQ_ERR_NO_CONN (libmosquitto's enum value; this module does not import the C header).
@@ -272,12 +301,7 @@ final class SharedConnection: Sendable {
         events.connected = { rc in
             guard rc == 0 else { return }
             if holder.markConnected(true) { counters.didConnect() }
-            guard let c = holder.client else { return }
-            for t in statusTopics {
-                if let mid = try? c.publish(topic: t, payload: onlinePayload, qos: 1, retain: true) {
-                    holder.noteStatus(mid)
-                }
-            }
+            for t in statusTopics { holder.publishStatus(topic: t, payload: onlinePayload) }
         }
         events.disconnected = { _ in
             if holder.markConnected(false) { counters.didDisconnect() }
@@ -334,6 +358,12 @@ final class SharedStationLink: StationLink {
     func sendTelemetry(_ payload: [UInt8]) {
         guard let c = connection.holder.client else { return }
         publishQueued(c, topic: topic, payload: payload, counters: connection.counters)
+    }
+
+    func sendStatus(online: Bool) {
+        // `…/telemetry` → `…/status`
+        let statusTopic = String(topic.dropLast("telemetry".count)) + "status"
+        publishStatus(holder: connection.holder, topic: statusTopic, online: online)
     }
 
     func close() {

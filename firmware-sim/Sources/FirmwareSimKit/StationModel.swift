@@ -44,14 +44,18 @@ public struct StationOverrides: Sendable, Equatable {
     public var doorOpen: Bool?
     /// The compressor no longer runs: the fridge warms towards room temperature.
     public var fridgeFailed: Bool
+    /// How fast a failed fridge warms, °C per minute (nil: the station's own physics,
+    /// about 2–3.5 °C an hour plus a little per visitor).
+    public var fridgeWarmPerMinute: Double?
 
     public init(mains: Bool? = nil, waterOK: Bool? = nil, leak: Bool? = nil, doorOpen: Bool? = nil,
-                fridgeFailed: Bool = false) {
+                fridgeFailed: Bool = false, fridgeWarmPerMinute: Double? = nil) {
         self.mains = mains
         self.waterOK = waterOK
         self.leak = leak
         self.doorOpen = doorOpen
         self.fridgeFailed = fridgeFailed
+        self.fridgeWarmPerMinute = fridgeWarmPerMinute
     }
 }
 
@@ -67,7 +71,14 @@ public struct StationOverrides: Sendable, Equatable {
 ///
 /// Emits a full sample every `interval` and a partial sample at once whenever
 /// `door_open`, `mains`, `water_ok` or `leak` changes (a door-close partial also
-/// carries the new `occupancy`).
+/// carries the new `occupancy`). Sample times strictly increase (a change that
+/// happens in the same millisecond as the previous sample is stamped 1 ms later),
+/// so no two samples of a station share a `ts`.
+///
+/// Power: without mains the battery runs the controller, the modem and the fridge
+/// and drains; when it is empty the station is dead and silent. When mains comes
+/// back a dead station boots: `seq` starts again from 0 and it sends a full sample
+/// at once. A reboot (`reboot(at:downFor:)`) is the same without the power cut.
 public struct StationModel: Sendable {
     public let station: Station
     public let traits: StationTraits
@@ -87,6 +98,19 @@ public struct StationModel: Sendable {
     private var peopleDelta = 0          // of the scheduled people event; 0: only re-evaluate the rate
     private var doorCloseAt: Int64 = .max
     private var mainsAt: Int64
+    private var batteryAt: Int64 = .max  // on battery: when it runs out
+    private var bootAt: Int64 = .max     // rebooting: when it is back
+
+    /// Not running (dead battery or rebooting): it measures nothing and sends nothing.
+    public private(set) var isDown = false
+    /// Down because there is neither mains nor battery.
+    public private(set) var isDead = false
+    /// How many times the station booted after the start (power back, reboot).
+    public private(set) var boots = 0
+    /// When the battery last ran out (station time, without skew).
+    public private(set) var diedAt: Int64?
+    /// Time (without skew) of the last sample sent.
+    private var lastEmitAt: Int64 = .min
 
     // State.
     public private(set) var occupancy: Int
@@ -106,7 +130,10 @@ public struct StationModel: Sendable {
     static let maxOccupancy = 40
     static let roomTemperature = 22.0
 
-    public init(station: Station, seed: UInt64, start: Int64, intervalMs: Int64 = 10_000) {
+    /// `naturalMainsCuts` false: mains fails only when told to (`setOverrides`), so every
+    /// outage of a scenario run is one its fault plan injected.
+    public init(station: Station, seed: UInt64, start: Int64, intervalMs: Int64 = 10_000,
+                naturalMainsCuts: Bool = true) {
         precondition(intervalMs > 0, "interval must be positive")
         self.station = station
         self.intervalMs = intervalMs
@@ -124,6 +151,7 @@ public struct StationModel: Sendable {
         fridgeTemp = rng.uniform(traits.fridgeLow, traits.fridgeHigh)
         compressorOn = rng.chance(0.3)
         mainsAt = start + Int64(rng.exponential(mean: Double(StationModel.dayMs) / traits.mainsCutsPerDay))
+        if !naturalMainsCuts { mainsAt = .max }
         peopleAt = .max
         self.rng = rng
         schedulePeople(from: start)
@@ -132,7 +160,7 @@ public struct StationModel: Sendable {
     // MARK: stepping
 
     /// The time of the next thing this station will do by itself.
-    public var nextEventTime: Int64 { min(fullAt, peopleAt, doorCloseAt, mainsAt) }
+    public var nextEventTime: Int64 { min(min(fullAt, peopleAt), min(doorCloseAt, mainsAt), min(batteryAt, bootAt)) }
 
     /// Runs the station up to and including `time`, handing every sample it sends to `emit`, oldest first.
     public mutating func step(to time: Int64, emit: (Sample) -> Void) {
@@ -141,7 +169,20 @@ public struct StationModel: Sendable {
             if next > time { return }
             advance(to: next)
             let before = flags
-            if doorCloseAt == next {
+            if bootAt == next {
+                bootAt = .max
+                if powered { boot(at: next, emit) } else { isDead = true }
+            } else if batteryAt == next {
+                batteryAt = .max
+                batteryPct = 0
+                isDown = true
+                isDead = true
+                diedAt = next
+            } else if fullAt == next {
+                // Before the partial samples of the same millisecond, so full samples keep their cadence.
+                fullAt = next + intervalMs
+                if !isDown { emit(fullSample(at: next)) }
+            } else if doorCloseAt == next {
                 doorCloseAt = .max
                 naturalDoorOpen = false
                 let newOccupancy = min(StationModel.maxOccupancy, max(0, occupancy + pendingOccupancy))
@@ -160,7 +201,7 @@ public struct StationModel: Sendable {
                 }
                 schedulePeople(from: next)
                 emitChanges(from: before, at: next, withOccupancy: false, emit)
-            } else if mainsAt == next {
+            } else {
                 naturalMains.toggle()
                 let meanMs = naturalMains
                     ? Double(StationModel.dayMs) / traits.mainsCutsPerDay
@@ -168,11 +209,9 @@ public struct StationModel: Sendable {
                 var wait = rng.exponential(mean: meanMs)
                 if !naturalMains { wait = min(max(wait, 20_000), 20 * StationModel.minute) }
                 mainsAt = next + Int64(wait)
-                emitChanges(from: before, at: next, withOccupancy: false, emit)
-            } else {
-                fullAt = next + intervalMs
-                emit(fullSample(at: next))
+                powerChanged(from: before, at: next, emit)
             }
+            scheduleBattery()
         }
     }
 
@@ -184,17 +223,60 @@ public struct StationModel: Sendable {
     }
 
     /// Forces states from `time` on (fault scenarios); emits the partial sample the
-    /// change causes. Steps the station to `time` first.
+    /// change causes (or, when mains comes back to a dead station, its boot sample).
+    /// Steps the station to `time` first.
     public mutating func setOverrides(_ o: StationOverrides, at time: Int64, emit: (Sample) -> Void) {
         step(to: time, emit: emit)
         if time > t { advance(to: time) }
         let before = flags
         overrides = o
-        emitChanges(from: before, at: max(time, t), withOccupancy: false, emit)
+        powerChanged(from: before, at: max(time, t), emit)
+        scheduleBattery()
     }
 
-    /// A reboot: the sample counter starts again from 0.
+    /// A reboot without downtime: the sample counter starts again from 0.
     public mutating func reboot() { seq = 0 }
+
+    /// A reboot at `time`: the station is down (silent) for `downFor` ms, then boots —
+    /// `seq` from 0 and a full sample at once. Steps the station to `time` first; a
+    /// station that is already down stays as it is.
+    public mutating func reboot(at time: Int64, downFor: Int64, emit: (Sample) -> Void) {
+        step(to: time, emit: emit)
+        if time > t { advance(to: time) }
+        guard !isDown else { return }
+        isDown = true
+        bootAt = max(time, t) + max(1, downFor)
+        scheduleBattery()
+    }
+
+    private mutating func boot(at time: Int64, _ emit: (Sample) -> Void) {
+        isDown = false
+        isDead = false
+        bootAt = .max
+        seq = 0
+        boots += 1
+        fullAt = time + intervalMs
+        emit(fullSample(at: time))
+    }
+
+    /// After a change of flags: a dead station whose mains came back boots; a running one
+    /// announces the change.
+    private mutating func powerChanged(from before: Flags, at time: Int64, _ emit: (Sample) -> Void) {
+        if isDead && bootAt == .max && flags.mains {
+            boot(at: time, emit)
+        } else {
+            emitChanges(from: before, at: time, withOccupancy: false, emit)
+        }
+    }
+
+    /// On battery (and not dead): when it will be empty, at the drain of the current occupancy.
+    private mutating func scheduleBattery() {
+        let onMains = overrides.mains ?? naturalMains
+        guard !onMains, !isDead else { batteryAt = .max; return }
+        guard batteryPct > 0 else { batteryAt = t; return }
+        let drain = traits.batteryDrainPerMinute + 0.005 * Double(occupancy)
+        batteryAt = t + max(1, Int64((batteryPct / drain * StationModel.minute).rounded(.up)))
+    }
 
     // MARK: samples
 
@@ -215,18 +297,25 @@ public struct StationModel: Sendable {
         return s
     }
 
+    /// The `ts` of a sample sent at `time`: strictly after the previous one, plus the skew.
+    private mutating func stamp(_ time: Int64) -> Int64 {
+        let at = lastEmitAt == .min ? time : max(time, lastEmitAt + 1)
+        lastEmitAt = at
+        return at + clockSkewMs
+    }
+
     private mutating func fullSample(at time: Int64) -> Sample {
         let f = flags
         let reading = fridgeTemp + rng.uniform(-0.08, 0.08)
-        return Sample(ts: time + clockSkewMs, seq: nextSeq(), doorOpen: f.door, mains: f.mains,
+        return Sample(ts: stamp(time), seq: nextSeq(), doorOpen: f.door, mains: f.mains,
                       batteryPct: min(100, max(0, batteryPct)), waterOK: f.water, leak: f.leak,
                       occupancy: occupancy, fridgeC: reading)
     }
 
     private mutating func emitChanges(from before: Flags, at time: Int64, withOccupancy: Bool, _ emit: (Sample) -> Void) {
         let after = flags
-        guard after != before else { return }
-        var s = Sample(ts: time + clockSkewMs, seq: nextSeq())
+        guard after != before, !isDown else { return }
+        var s = Sample(ts: stamp(time), seq: nextSeq())
         if after.door != before.door {
             s.doorOpen = after.door
             if withOccupancy && !after.door { s.occupancy = occupancy }
@@ -307,7 +396,8 @@ public struct StationModel: Sendable {
         let warm = traits.warmPerMinute * (1 + 0.3 * _cos((hour - 15) / 24 * 2 * Double.pi))
             + 0.002 * Double(occupancy)
         if overrides.fridgeFailed || !wasPowered {
-            fridgeTemp = min(max(fridgeTemp, StationModel.roomTemperature), fridgeTemp + warm * minutes)
+            let rate = overrides.fridgeFailed ? overrides.fridgeWarmPerMinute ?? warm : warm
+            fridgeTemp = min(max(fridgeTemp, StationModel.roomTemperature), fridgeTemp + rate * minutes)
             compressorOn = false
         } else {
             var rest = minutes
