@@ -118,6 +118,19 @@ import Testing
         #expect(card.falseAlerts.isEmpty) // the flap inside the fault is this fault's too
     }
 
+    @Test func forbiddenRuleFiringAfterTheRunEndsIsNotTheFaultsDoing() {
+        // A reboot that ended a minute before the run stopped: its window (end + grace) reaches
+        // past the run's end, when every station goes quiet and the heartbeat fires for all.
+        let end = t0 + 119 * min
+        let card = scorer().score(truth: [
+            truth("r1", kind: "reboot", start: end - 30 * s, end: end, forbid: ["station_offline"]),
+        ], alerts: [
+            alert("quiet", rule: "station_offline", pending: t0 + 120 * min - 5 * s, fired: t0 + 120 * min + 30 * s),
+        ], rejects: [])
+        #expect(card.row("reboot")!.falseAlerts == 0)
+        #expect(card.total.falseAlerts == 0)
+    }
+
     @Test func forbiddenRuleFiringDuringTheFaultCountsAgainstItsKind() {
         let lines = [
             truth("r1", kind: "reboot", start: t0 + 10 * min, end: t0 + 10 * min + 30 * s, forbid: ["station_offline"]),

@@ -17,8 +17,8 @@
 ///   is met, otherwise *missed*. A line expecting nothing (a 30 s water cut) only counts as
 ///   injected.
 /// - A *false alert* is a fired alert that meets no expectation of any line, and either
-///   - is a rule the line `forbid`s, of its station, with `fired_at` in a fault window: it
-///     counts against that line's kind (the earliest such line), or
+///   - is a rule the line `forbid`s, of its station, with `fired_at` in a fault window and
+///     not after the run's end: it counts against that line's kind (the earliest such line), or
 ///   - has `fired_at` in the run window `[from, to]`: it counts as kind `unexpected`.
 ///   Each alert counts at most once. Alerts that fired after the run window (e.g. the
 ///   `station_offline` alerts of stations that simply stopped when the simulator did) do not
@@ -170,7 +170,9 @@ public struct Scorer: Sendable {
             var seen = Set<String>()
             for rule in t.forbid where seen.insert(rule).inserted {
                 for i in byKey[Key(station: t.station, rule: rule)] ?? []
-                where !used.contains(i) && !counted.contains(i) && w.contains(alerts[i].firedAt!) {
+                where !used.contains(i) && !counted.contains(i) && w.contains(alerts[i].firedAt!)
+                    // After the run every station goes quiet at once: that silence is not the fault's.
+                    && alerts[i].firedAt! <= to {
                     counted.insert(i)
                     rows[t.kind]!.falseAlerts += 1
                     falseAlerts.append(ScoreCard.FalseAlert(alert: alerts[i], kind: t.kind, truthID: t.id))
