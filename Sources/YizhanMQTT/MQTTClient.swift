@@ -83,9 +83,11 @@ public final class MQTTClient: Sendable {
             }
             box.events.message(MQTTMessage(topic: topic, payload: payload, qos: m.qos, retain: m.retain))
         }
-        mosquitto_log_callback_set(handle) { _, obj, level, text in
-            guard let box = EventBox.from(obj), let text else { return }
-            box.events.log(level, String(cString: text))
+        if events.takeUnretainedValue().events.log != nil {
+            mosquitto_log_callback_set(handle) { _, obj, level, text in
+                guard let box = EventBox.from(obj), let text else { return }
+                box.events.log?(level, String(cString: text))
+            }
         }
     }
 

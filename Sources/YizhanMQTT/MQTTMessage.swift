@@ -23,7 +23,8 @@ public struct MQTTEvents: Sendable {
     public var subscribed: @Sendable (_ mid: Int32, _ grantedQoS: [Int32]) -> Void = { _, _ in }
     public var published: @Sendable (_ mid: Int32) -> Void = { _ in }
     public var message: @Sendable (MQTTMessage) -> Void = { _ in }
-    public var log: @Sendable (_ level: Int32, _ text: String) -> Void = { _, _ in }
+    /// Nil: no log callback is installed, so libmosquitto formats no per-packet debug text.
+    public var log: (@Sendable (_ level: Int32, _ text: String) -> Void)? = nil
 
     public init() {}
 }
