@@ -288,9 +288,13 @@ public final class IngestPipeline: @unchecked Sendable {
         while true {
             do {
                 try commit(prepared)
+                stateLock.withLock { storeFailing = false }
                 return
             } catch {
-                stateLock.withLock { counters.storeErrors += 1 }
+                stateLock.withLock {
+                    counters.storeErrors += 1
+                    storeFailing = true
+                }
                 log("store commit failed, retrying: \(error)")
                 usleep(delay)
                 delay = min(delay * 2, 5_000_000)
@@ -410,6 +414,10 @@ public final class IngestPipeline: @unchecked Sendable {
     // MARK: observation
 
     public var snapshot: IngestCounters { stateLock.withLock { counters } }
+
+    /// False while commits fail (disk full, file locked): /readyz reports it.
+    public var storeWritable: Bool { stateLock.withLock { !storeFailing } }
+    private var storeFailing = false
 
     public var stationStates: [String: StationLiveState] { stateLock.withLock { stations } }
 

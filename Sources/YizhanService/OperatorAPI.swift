@@ -61,7 +61,7 @@ final class OperatorAPI: Sendable {
 
     private func readiness() -> HTTPResponse {
         let mqtt = status.subscribed
-        let store = status.storeWritable
+        let store = pipeline.storeWritable
         var j = JSONText()
         j.raw("{\"ready\":"); j.bool(mqtt && store)
         j.raw(",\"mqtt\":"); j.string(mqtt ? "subscribed" : "disconnected")

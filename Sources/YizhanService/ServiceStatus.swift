@@ -1,19 +1,13 @@
 import Synchronization
 
-/// What /readyz reports, set from the MQTT thread and the writer.
+/// The broker side of /readyz, set from the MQTT thread (the store side is the pipeline's).
 final class ServiceStatus: Sendable {
     private let subscribedFlag = Atomic<Bool>(false)
-    private let storeFlag = Atomic<Bool>(true)
     private let connectAttempts = Atomic<Int>(0)
 
     var subscribed: Bool {
         get { subscribedFlag.load(ordering: .acquiring) }
         set { subscribedFlag.store(newValue, ordering: .releasing) }
-    }
-
-    var storeWritable: Bool {
-        get { storeFlag.load(ordering: .acquiring) }
-        set { storeFlag.store(newValue, ordering: .releasing) }
     }
 
     func nextAttempt() -> Int { connectAttempts.add(1, ordering: .relaxed).newValue }
