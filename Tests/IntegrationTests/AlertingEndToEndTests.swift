@@ -125,8 +125,12 @@ struct AlertingEndToEndTests {
         try f.send("{\"ts\":\(nowMs())}")
         let before = f.service.alerts("all").count
         try f.publisher.publish("yizhan/v1/150100/al-001/status", "offline", retain: true)
-        #expect(waitUntil(1.5) { f.service.alerts("all").count == before + 1 })
-        #expect(f.service.alerts("firing").contains { $0["station"] as? String == "al-001" && $0["rule"] as? String == "station_offline" })
+        #expect(waitUntil(10) { f.service.alerts("all").count == before + 1 })
+        let will = f.service.alerts("firing").first { $0["station"] as? String == "al-001" && $0["rule"] as? String == "station_offline" }
+        // Fired by the Will itself, not by the 2 s timeout catching up: its history says why.
+        let history = f.service.get("/api/v1/alerts/\(will?["id"] as? String ?? "")")?.json as? [String: Any]
+        let firedBecause = (history?["transitions"] as? [[String: Any]])?.first { $0["to"] as? String == "firing" }?["reason"] as? String
+        #expect(firedBecause?.contains("Last Will") == true, "\(history ?? [:])")
         try f.publisher.publish("yizhan/v1/150100/al-001/status", "online", retain: true)
         #expect(waitUntil(10) { !f.service.alerts("firing").contains { $0["station"] as? String == "al-001" } })
         #expect(f.service.stop() == 0)
