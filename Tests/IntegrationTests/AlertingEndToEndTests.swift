@@ -56,23 +56,23 @@ struct AlertingEndToEndTests {
         defer { withExtendedLifetime(f) {} }
         let t0 = nowMs()
         try f.send("{\"ts\":\(t0),\"fridge_c\":9.5,\"mains\":true}")
-        #expect(waitUntil(10) { f.service.alerts("firing").contains { $0["rule"] as? String == "fridge_warm" } })
-        let firing = f.service.alerts("firing").first { $0["rule"] as? String == "fridge_warm" }
+        #expect(waitUntil(10) { f.service.thresholdAlerts("firing").contains { $0["rule"] as? String == "fridge_warm" } })
+        let firing = f.service.thresholdAlerts("firing").first { $0["rule"] as? String == "fridge_warm" }
         #expect(firing?["pending_since"] as? String == Timestamp.format(ms: t0))
         #expect(firing?["fired_at"] as? String == Timestamp.format(ms: t0 + 1_000))
         #expect((firing?["summary"] as? String)?.contains("冰箱温度过高") == true)
         let id = firing?["id"] as? String ?? ""
-        #expect(waitUntil(10) { f.receiver.events.count == 1 })
-        #expect(f.receiver.events.first?.status == "firing")
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.count == 1 })
+        #expect(f.receiver.thresholdEvents.first?.status == "firing")
 
         // Hysteresis: below expr but above clear keeps it firing.
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":7.5}")
         try alive(f)
         #expect(waitUntil(3) { (f.service.metric("yizhan_readings_stored_total") ?? 0) >= 3 })
-        #expect(f.service.alerts("firing").contains { $0["id"] as? String == id })
+        #expect(f.service.thresholdAlerts("firing").contains { $0["id"] as? String == id })
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":6.5}")
-        #expect(waitUntil(10) { f.service.alerts("resolved").contains { $0["id"] as? String == id } })
-        #expect(waitUntil(10) { f.receiver.events.map(\.status) == ["firing", "resolved"] })
+        #expect(waitUntil(10) { f.service.thresholdAlerts("resolved").contains { $0["id"] as? String == id } })
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.map(\.status) == ["firing", "resolved"] })
 
         let detail = f.service.get("/api/v1/alerts/\(id)")?.json as? [String: Any]
         let steps = (detail?["transitions"] as? [[String: Any]])?.map { "\($0["from"]!)→\($0["to"]!)" }
@@ -95,17 +95,17 @@ struct AlertingEndToEndTests {
         defer { withExtendedLifetime(f) {} }
         let t0 = nowMs()
         try f.send("{\"ts\":\(t0),\"mains\":false,\"fridge_c\":9}")
-        #expect(waitUntil(10) { f.service.alerts("firing").count == 2 })
-        let fridge = f.service.alerts("firing").first { $0["rule"] as? String == "fridge_warm" }
+        #expect(waitUntil(10) { f.service.thresholdAlerts("firing").count == 2 })
+        let fridge = f.service.thresholdAlerts("firing").first { $0["rule"] as? String == "fridge_warm" }
         #expect(fridge?["suppressed"] as? Bool == true)
-        #expect(waitUntil(10) { f.receiver.events.count >= 1 })
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.count >= 1 })
         // Mains lost explains the warm fridge: dispatch hears of the power only.
-        #expect(f.receiver.events.map(\.rule) == ["mains_lost"])
+        #expect(f.receiver.thresholdEvents.map(\.rule) == ["mains_lost"])
         try f.send("{\"ts\":\(nowMs()),\"mains\":true}")
         // Power is back but the fridge is still warm: now nothing explains it, so it is notified.
-        #expect(waitUntil(10) { f.receiver.events.count == 3 })
-        #expect(f.receiver.events.map { "\($0.status) \($0.rule)" } == ["firing mains_lost", "resolved mains_lost", "firing fridge_warm"])
-        #expect(f.service.alerts("firing").map { $0["rule"] as? String } == ["fridge_warm"])
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.count == 3 })
+        #expect(f.receiver.thresholdEvents.map { "\($0.status) \($0.rule)" } == ["firing mains_lost", "resolved mains_lost", "firing fridge_warm"])
+        #expect(f.service.thresholdAlerts("firing").map { $0["rule"] as? String } == ["fridge_warm"])
         #expect(f.service.stop() == 0)
     }
 
@@ -159,20 +159,20 @@ struct AlertingEndToEndTests {
         let f = try Fixture()
         defer { withExtendedLifetime(f) {} }
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":9.5,\"mains\":true}")
-        #expect(waitUntil(10) { f.receiver.events.count == 1 })
-        let id = f.service.alerts("firing").first?["id"] as? String
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.count == 1 })
+        let id = f.service.thresholdAlerts("firing").first?["id"] as? String
         #expect(id != nil)
         f.service.kill9()
         try f.service.start()
-        #expect(f.service.alerts("firing").first?["id"] as? String == id)
+        #expect(f.service.thresholdAlerts("firing").first?["id"] as? String == id)
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":9.6}")
         #expect(waitUntil(3) { (f.service.metric("yizhan_readings_stored_total") ?? 0) >= 1 })
         #expect(f.service.stop() == 0)
         try f.service.start()
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":5}")
-        #expect(waitUntil(10) { f.receiver.events.count == 2 })
-        #expect(f.receiver.events.map(\.status) == ["firing", "resolved"])
-        #expect(f.service.alerts("all").count == 1)
+        #expect(waitUntil(10) { f.receiver.thresholdEvents.count == 2 })
+        #expect(f.receiver.thresholdEvents.map(\.status) == ["firing", "resolved"])
+        #expect(f.service.thresholdAlerts("all").count == 1)
         #expect(f.service.stop() == 0)
     }
 
@@ -180,8 +180,8 @@ struct AlertingEndToEndTests {
         let f = try Fixture()
         defer { withExtendedLifetime(f) {} }
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":9.5,\"mains\":true}")
-        #expect(waitUntil(10) { f.service.alerts("firing").count == 1 })
-        let id = f.service.alerts("firing").first?["id"] as? String
+        #expect(waitUntil(10) { f.service.thresholdAlerts("firing").count == 1 })
+        let id = f.service.thresholdAlerts("firing").first?["id"] as? String
         // A rule is added, fridge_warm stays: its alert keeps firing under the same id.
         try writeRules(f.scratch.path("rules.json5"), Self.rules + """
           {name: "leak", expr: "leak == true", severity: "critical"},
@@ -189,14 +189,14 @@ struct AlertingEndToEndTests {
         kill(f.service.process!.pid, SIGHUP)
         #expect(waitUntil(10) { f.service.log.contains("rules reloaded") })
         try f.send("{\"ts\":\(nowMs()),\"leak\":true}")
-        #expect(waitUntil(10) { f.service.alerts("firing").contains { $0["rule"] as? String == "leak" } })
-        #expect(f.service.alerts("firing").contains { $0["id"] as? String == id })
+        #expect(waitUntil(10) { f.service.thresholdAlerts("firing").contains { $0["rule"] as? String == "leak" } })
+        #expect(f.service.thresholdAlerts("firing").contains { $0["id"] as? String == id })
         // A broken file is refused; the rules in force stay.
         try "{rules: [{name: \"x\", serverity: \"critical\"}]}".write(toFile: f.scratch.path("rules.json5"), atomically: true, encoding: .utf8)
         kill(f.service.process!.pid, SIGHUP)
         #expect(waitUntil(10) { f.service.log.contains("rules NOT reloaded") })
         #expect(f.service.log.contains("serverity"))
-        #expect(f.service.alerts("firing").count == 2)
+        #expect(f.service.thresholdAlerts("firing").count == 2)
         #expect(f.service.stop() == 0)
     }
 
@@ -205,12 +205,12 @@ struct AlertingEndToEndTests {
         let f = try Fixture(token: token)
         defer { withExtendedLifetime(f) {} }
         try f.send("{\"ts\":\(nowMs()),\"fridge_c\":9.5,\"mains\":true}")
-        #expect(waitUntil(10) { f.service.alerts("firing").count == 1 })
-        let id = f.service.alerts("firing").first?["id"] as? String ?? ""
+        #expect(waitUntil(10) { f.service.thresholdAlerts("firing").count == 1 })
+        let id = f.service.thresholdAlerts("firing").first?["id"] as? String ?? ""
 
         #expect(f.service.post("/api/v1/alerts/\(id)/ack", "{\"by\":\"王工\"}")?.status == 401)
         #expect(f.service.post("/api/v1/alerts/\(id)/ack", "{\"by\":\"王工\"}", token: "wrong")?.status == 401)
-        #expect(f.service.alerts("firing").first?["acked_by"] is NSNull)
+        #expect(f.service.thresholdAlerts("firing").first?["acked_by"] is NSNull)
         #expect(f.service.post("/api/v1/alerts/\(id)/ack", "{\"comment\":\"x\"}", token: token)?.status == 400)
         #expect(f.service.post("/api/v1/alerts/nope/ack", "{\"by\":\"x\"}", token: token)?.status == 404)
 
