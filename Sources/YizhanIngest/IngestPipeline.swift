@@ -50,7 +50,7 @@ public final class IngestPipeline: @unchecked Sendable {
     public var outboxCommitted: (@Sendable () -> Void)?
 
     private let cond = NSCondition()
-    private var queue: [Queued] = []
+    private var queue = PendingMessages<Queued>()
     private var stopping = false
     private var thread: Thread?
     private var finished = false
@@ -188,14 +188,10 @@ public final class IngestPipeline: @unchecked Sendable {
             }
             wakeRequested = false
             // At most one batch per transaction, also when a backlog has built up.
-            let messages: [Queued]
-            if queue.count <= settings.batchMessages {
-                messages = queue
-                queue.removeAll(keepingCapacity: true)
-            } else {
-                messages = Array(queue[..<settings.batchMessages])
-                queue.removeFirst(settings.batchMessages)
-            }
+            let messages = queue.take(settings.batchMessages)
+            // Alerting's clock may not run past what it has seen: while older messages still
+            // wait, a station whose newer telemetry is among them must not look silent.
+            let appliedThrough = queue.first.map { $0.record.receivedAt }
             let events = receivingEvents
             receivingEvents.removeAll()
             cond.broadcast()
@@ -213,7 +209,8 @@ public final class IngestPipeline: @unchecked Sendable {
             }
             cond.unlock()
 
-            let prepared = prepare(messages, extra: extra, receivingEvents: events, tickAt: now)
+            let prepared = prepare(messages, extra: extra, receivingEvents: events,
+                                   tickAt: Self.alertClock(now: now, oldestWaiting: appliedThrough))
             if !prepared.batch.isEmpty {
                 commitRetrying(prepared)
                 if extra.receiving != nil { lastReceivingWrite = now }
@@ -230,6 +227,13 @@ public final class IngestPipeline: @unchecked Sendable {
             finished = true
             cond.broadcast()
         }
+    }
+
+    /// The time alerting ticks at: now, or, while a backlog waits, just before the oldest
+    /// message not yet applied (everything received before it has been).
+    static func alertClock(now: Int64, oldestWaiting: Int64?) -> Int64 {
+        guard let oldest = oldestWaiting else { return now }
+        return min(now, oldest - 1)
     }
 
     /// A batch ready to commit: decoded, evaluated by alerting, with what to update after.
