@@ -120,7 +120,7 @@ final class AlertAPI: Sendable {
         guard pipeline.addSilence(silence) else { return .json(503, JSONText.error("alerting did not answer; try again")) }
         var j = JSONText()
         j.raw("{\"id\":"); j.string(id); j.raw("}")
-        return .json(201, j.text)
+        return .json(200, j.text)
     }
 }
 
