@@ -26,10 +26,11 @@ let package = Package(
         .target(name: "YizhanHTTP", dependencies: ["CMicroHTTPD"]),
         .target(name: "YizhanProcess"),
         .target(name: "YizhanNotify", dependencies: ["YizhanCore", "YizhanStore"]),
+        .target(name: "YizhanReports", dependencies: ["YizhanCore"]),
         .target(name: "YizhanIngest", dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT"]),
         .target(name: "YizhanService",
                 dependencies: ["YizhanCore", "YizhanStore", "YizhanMQTT", "YizhanHTTP",
-                               "YizhanProcess", "YizhanIngest", "YizhanNotify"]),
+                               "YizhanProcess", "YizhanIngest", "YizhanNotify", "YizhanReports"]),
         .executableTarget(name: "yizhan", dependencies: ["YizhanService"]),
 
         .target(name: "FirmwareSimKit", dependencies: ["YizhanCore", "YizhanMQTT"],
@@ -43,6 +44,7 @@ let package = Package(
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),
+        .testTarget(name: "YizhanReportsTests", dependencies: ["YizhanReports", "YizhanCore"]),
         .testTarget(name: "YizhanHTTPTests", dependencies: ["YizhanHTTP"]),
         .testTarget(name: "YizhanIngestTests", dependencies: ["YizhanIngest", "YizhanStore", "YizhanCore"]),
         .testTarget(name: "YizhanServiceTests", dependencies: ["YizhanService", "YizhanCore", "YizhanHTTP"]),

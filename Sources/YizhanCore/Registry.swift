@@ -51,6 +51,15 @@ public struct Registry: Sendable, Equatable {
             guard (-180.0...180.0).contains(s.lon) else {
                 throw failure("lon", "lon \(s.lon) outside -180…180")
             }
+            for (field, text) in [("since", s.since), ("until", s.until)] {
+                if let text, RegistrationTime(text) == nil {
+                    throw failure(field, "\(field) \(JSONString.literal(text)) is neither a date like 2026-10-15 nor an RFC 3339 time")
+                }
+            }
+            if let since = s.since.flatMap(RegistrationTime.init), let until = s.until.flatMap(RegistrationTime.init),
+               case (.day(let a), .day(let b)) = (since, until), b < a {
+                throw failure("until", "until \(b) is before since \(a)")
+            }
         }
         self.init(validated: stations)
     }

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import YizhanCore
-@testable import YizhanService
 
 @Suite struct JSONTextTests {
     private func encoded(_ s: String) -> String {
