@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "yizhan", targets: ["yizhan"]),
         .executable(name: "firmware-sim", targets: ["firmware-sim"]),
         .executable(name: "ingest-bench", targets: ["IngestBench"]),
+        .executable(name: "report-bench", targets: ["ReportBench"]),
     ],
     targets: [
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
@@ -41,6 +42,9 @@ let package = Package(
         .executableTarget(name: "IngestBench",
                           dependencies: ["YizhanCore", "YizhanMQTT", "YizhanProcess", "YizhanStore", "YizhanHTTP", "FirmwareSimKit"],
                           path: "Benchmarks/IngestBench"),
+        .executableTarget(name: "ReportBench",
+                          dependencies: ["YizhanCore", "YizhanProcess", "YizhanStore", "FirmwareSimKit"],
+                          path: "Benchmarks/ReportBench"),
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),

@@ -27,6 +27,8 @@ public final class IngestPipeline: @unchecked Sendable {
         public var pruneEveryMs: Int64 = 10 * 60_000
         /// With alerting, how often the clock ticks (heartbeats, `for` timers) when idle.
         public var alertTickMs = 250
+        /// Whose local days the uptime bookkeeping (`SampleLedger`) counts in.
+        public var reportTimeZone = ReportTimeZone.shanghai
 
         public init() {}
     }
@@ -46,6 +48,8 @@ public final class IngestPipeline: @unchecked Sendable {
     private let settings: Settings
     private let log: @Sendable (String) -> Void
     private let alerting: AlertingStage?
+    /// Writer thread only.
+    private var ledger: SampleLedger
     /// Called after a commit that queued notifications, so dispatchers deliver at once.
     public var outboxCommitted: (@Sendable () -> Void)?
 
@@ -80,6 +84,7 @@ public final class IngestPipeline: @unchecked Sendable {
         self.clock = clock
         self.log = log
         self.stations = initialStations
+        self.ledger = SampleLedger(newest: try writer.newestSeqs(), timeZone: settings.reportTimeZone)
         committedThrough = try writer.meta(Self.checkpointKey).flatMap(JournalPosition.init) ?? .start
     }
 
@@ -170,6 +175,10 @@ public final class IngestPipeline: @unchecked Sendable {
     private var closingInterval: ReceivingInterval?
 
     public var isReceiving: Bool { cond.withLock { receiving != nil } }
+
+    /// Where the receiving span under way began (nil while blind): it lasts until now, whatever
+    /// the store has recorded of it so far.
+    public var openReceivingStart: Int64? { cond.withLock { receiving?.start } }
 
     // MARK: writer thread
 
@@ -273,10 +282,12 @@ public final class IngestPipeline: @unchecked Sendable {
             }
             if let station = decoded.telemetryStation ?? decoded.status?.station {
                 p.heard[station] = max(p.heard[station] ?? .min, r.receivedAt)
+                ledger.record(station: station, message: decoded)
             }
             alerting?.apply(decoded, receivedAt: r.receivedAt, into: &p.batch)
         }
         p.messages = messages.count
+        (p.batch.stationDays, p.batch.newestSeq) = ledger.take()
         if let now, let alerting { p.completions = alerting.tick(now: now, into: &p.batch) }
         if let last = messages.last {
             p.lastPosition = last.position

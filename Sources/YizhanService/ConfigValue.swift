@@ -52,4 +52,20 @@ enum ConfigValue: Decodable, Sendable, Equatable {
         }
         return ms
     }
+
+    /// A percentage: a number from 0 to 100.
+    func percent() throws(Problem) -> Double {
+        guard case .number(let n) = self, n.isFinite, (0...100).contains(n) else {
+            throw Problem(message: "expected a percentage from 0 to 100, got \(kindName)")
+        }
+        return n
+    }
+
+    /// An IANA time zone the system knows, e.g. "Asia/Shanghai".
+    func timeZone() throws(Problem) -> String {
+        guard case .string(let s) = self, ReportTimeZone(identifier: s) != nil else {
+            throw Problem(message: "expected an IANA time zone such as \"Asia/Shanghai\", got \(kindName)")
+        }
+        return s
+    }
 }

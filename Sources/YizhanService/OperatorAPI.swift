@@ -14,11 +14,14 @@ final class OperatorAPI: Sendable {
     let metrics: MetricsExposition
     let config: ServiceConfig
     let alerts: AlertAPI
+    let reports: ReportsAPI
     let clock: @Sendable () -> Int64
 
     init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, status: ServiceStatus,
-         metrics: MetricsExposition, config: ServiceConfig, alerts: AlertAPI, clock: @escaping @Sendable () -> Int64) {
+         metrics: MetricsExposition, config: ServiceConfig, alerts: AlertAPI, reports: ReportsAPI,
+         clock: @escaping @Sendable () -> Int64) {
         self.alerts = alerts
+        self.reports = reports
         self.reader = reader
         self.pipeline = pipeline
         self.registry = registry
@@ -51,6 +54,9 @@ final class OperatorAPI: Sendable {
             case .alert(let id): return try alerts.detail(id)
             case .ack(let id): return try alerts.ack(id, request)
             case .silences: return try alerts.silence(request)
+            case .uptimeReport: return try reports.uptime(request.query)
+            case .reports: return reports.list()
+            case .writtenReport(let month): return try reports.written(month, request.query)
             }
         } catch let bad as BadParameter {
             return .json(400, JSONText.error(bad.message))
@@ -199,7 +205,8 @@ final class OperatorAPI: Sendable {
 
 /// The endpoints of the read API, from a path's segments.
 enum Route: Equatable {
-    case healthz, readyz, metrics, stations, rejects, alerts, silences
+    case healthz, readyz, metrics, stations, rejects, alerts, silences, uptimeReport, reports
+    case writtenReport(String)
     case station(String)
     case series(String)
     case alert(String)
@@ -232,6 +239,9 @@ enum Route: Equatable {
         case ("alerts", 4): self = .alert(p[3])
         case ("alerts", 5) where p[4] == "ack": self = .ack(p[3])
         case ("silences", 3): self = .silences
+        case ("reports", 3): self = .reports
+        case ("reports", 4) where p[3] == "uptime": self = .uptimeReport
+        case ("reports", 4): self = .writtenReport(p[3])
         default: return nil
         }
     }

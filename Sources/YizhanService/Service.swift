@@ -18,6 +18,7 @@ public final class Service: @unchecked Sendable {
     private var http: HTTPServer?
     private var pipeline: IngestPipeline?
     private var dispatcher: Dispatcher?
+    private var archive: ReportArchive?
     private let status = ServiceStatus()
     private let registry: LiveRegistry
     private let rules: LiveRules
@@ -97,6 +98,7 @@ public final class Service: @unchecked Sendable {
         settings.batchDelayMs = Int(config.batchDelayMs)
         settings.retentionMs = config.limits.retentionMs
         settings.rejectsKept = config.rejectsKept
+        settings.reportTimeZone = ReportTimeZone(identifier: config.reportTimeZone) ?? .shanghai
         let initial = try reader.activity().mapValues {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }
@@ -114,8 +116,14 @@ public final class Service: @unchecked Sendable {
                                         journalDirectory: config.journalDirectory, clock: clock)
         let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
                                 apiToken: config.apiToken, clock: clock)
+        let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
+                                    config: config, clock: clock)
+        let archive = ReportArchive(directory: config.reportsDirectory, reports: reports,
+                                    graceMs: config.reportGraceMs, log: { Log.line($0) })
+        self.archive = archive
         let api = OperatorAPI(reader: reader, pipeline: pipeline, registry: registry, status: status,
-                              metrics: metrics, config: config, alerts: alertAPI, clock: clock)
+                              metrics: metrics, config: config, alerts: alertAPI,
+                              reports: ReportsAPI(reports: reports, archive: archive), clock: clock)
         let address = try HTTPServer.parseAddress(config.http)
         http = try HTTPServer(host: address.host, port: address.port, threads: config.httpThreads) { api.handle($0) }
 
@@ -130,6 +138,7 @@ public final class Service: @unchecked Sendable {
         }
         try connect(to: brokerAddress, pipeline: pipeline)
         try startDispatch(pipeline)
+        archive.start(clock: clock, firstKnown: { try? reader.firstReceiving() })
     }
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
@@ -264,6 +273,7 @@ public final class Service: @unchecked Sendable {
         mqtt?.stop()
         mqtt = nil
         status.subscribed = false
+        archive?.stop()
         pipeline?.stop()
         dispatcher?.stop()
         http?.stop()

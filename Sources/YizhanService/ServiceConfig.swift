@@ -33,8 +33,20 @@ public struct ServiceConfig: Sendable, Equatable {
     public var offlineAfterMs: Int64 = 90_000
     /// Rejects kept for /api/v1/rejects; older ones are pruned.
     public var rejectsKept = 100_000
+    /// Uptime reports: a station meets the SLA at this uptime %, a league the quota when this %
+    /// of all its stations are unattended ones meeting the SLA.
+    public var slaPct = 99.0
+    public var quotaPct = 15.0
+    /// The zone whose midnights split report days and months (the leagues' local time).
+    public var reportTimeZone = "Asia/Shanghai"
+    /// A month's report is written this long after the month ends, once late backfill is in.
+    public var reportGraceMs: Int64 = 86_400_000
+    /// Where closed months' reports are written; defaults to `<db>.reports`.
+    public var reportsDir: String? = nil
 
     public init() {}
+
+    public var reportsDirectory: String { reportsDir ?? db + ".reports" }
 
     public var journalDirectory: String { journalDir ?? db + ".journal" }
 
@@ -70,6 +82,11 @@ public struct ServiceConfig: Sendable, Equatable {
         "batch_max_delay": { $0.batchDelayMs = try $1.duration() },
         "offline_after": { $0.offlineAfterMs = try $1.duration() },
         "rejects_kept": { $0.rejectsKept = try $1.int(in: 100...100_000_000) },
+        "sla_pct": { $0.slaPct = try $1.percent() },
+        "quota_pct": { $0.quotaPct = try $1.percent() },
+        "report_time_zone": { $0.reportTimeZone = try $1.timeZone() },
+        "report_grace": { $0.reportGraceMs = try $1.duration() },
+        "reports_dir": { $0.reportsDir = try $1.optionalString() },
     ]
 
     /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a

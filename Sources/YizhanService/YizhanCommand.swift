@@ -9,7 +9,9 @@ public enum YizhanCommand {
                         [--http HOST:PORT] [--rules PATH] [--stations PATH] [--webhook URL]
                         [--alertmanager URL] [--api-token TOKEN] [--client-id ID] [--topic-prefix PREFIX]
            yizhan check-config [same flags]
-           yizhan ack ID --by NAME [--comment TEXT] [--config PATH] [--http HOST:PORT] [--api-token TOKEN]
+           yizhan ack ID --by NAME [--comment TEXT] [--server URL | --http HOST:PORT] [--config PATH] [--api-token TOKEN]
+           yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE] [--format table|json|csv|html] [--out FILE]
+           yizhan report list
            yizhan help
     """
 
@@ -43,6 +45,8 @@ public enum YizhanCommand {
             }
         case "ack":
             return AckCommand.run(rest, environment: environment)
+        case "report":
+            return ReportCommand.run(rest, environment: environment)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -1,7 +1,7 @@
 /// The store's tables, as a list of migrations. Callers never see this layout: it
 /// may change (e.g. to compressed chunks of readings) behind the same API.
 enum Schema {
-    static let migrator = Migrator([version1, version2])
+    static let migrator = Migrator([version1, version2, version3])
 
     static var version: Int { migrator.latestVersion }
 
@@ -150,5 +150,31 @@ enum Schema {
             delivered_at    INTEGER
         );
         CREATE INDEX outbox_by_channel ON outbox (channel, delivered_at, id);
+        """)
+
+    /// Uptime reports: per station and local day, when it was heard and how many numbered
+    /// samples arrived or went missing (so a month's report never reads raw readings back), and
+    /// each station's newest numbered sample, so loss counting continues across restarts.
+    static let version3 = Migration(version: 3, sql: """
+        -- day: days since 1970-01-01 in the report time zone. Counts are added batch by batch.
+        CREATE TABLE station_days (
+            station  TEXT    NOT NULL,
+            day      INTEGER NOT NULL,
+            first_ts INTEGER NOT NULL,
+            last_ts  INTEGER NOT NULL,
+            received INTEGER NOT NULL,
+            lost     INTEGER NOT NULL,
+            PRIMARY KEY (day, station)
+        ) WITHOUT ROWID;
+
+        -- Reports find alerts overlapping a period: those that began in it (alerts_by_pending_since),
+        -- those still open (alerts_by_state) and those resolved in or after it (this one).
+        CREATE INDEX alerts_by_resolved_at ON alerts (resolved_at);
+
+        CREATE TABLE station_seq (
+            station TEXT    PRIMARY KEY,
+            ts      INTEGER NOT NULL,
+            seq     INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """)
 }

@@ -28,12 +28,19 @@ public struct StoreBatch: Sendable {
     /// Appended; SQLite assigns the ids (the items' own `id` is ignored).
     public var outbox: [OutboxItem] = []
 
+    // Uptime report bookkeeping (SampleLedger), in the same transaction as the readings.
+
+    /// Added to what each (station, day) already has.
+    public var stationDays: [StationDay: DayTally] = [:]
+    /// Each station's newest numbered sample after this batch; upserted.
+    public var newestSeq: [String: SampleSeq] = [:]
+
     public init() {}
 
     public var isEmpty: Bool {
         readings.isEmpty && rejects.isEmpty && statuses.isEmpty && receiving == nil && meta.isEmpty
             && alerts.isEmpty && discardedAlerts.isEmpty && transitions.isEmpty && silences.isEmpty
-            && outbox.isEmpty
+            && outbox.isEmpty && stationDays.isEmpty && newestSeq.isEmpty
     }
 }
 

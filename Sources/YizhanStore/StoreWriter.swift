@@ -65,6 +65,8 @@ public final class StoreWriter {
                 try discard(batch.discardedAlerts)
                 try upsert(batch.silences)
                 try insert(batch.outbox)
+                try add(batch.stationDays)
+                try upsert(batch.newestSeq)
                 try adjustReadingCount(by: result.readingsStored)
                 return result
             }
@@ -128,7 +130,42 @@ public final class StoreWriter {
         try connection.checkpointTruncating()
     }
 
+    /// Each station's newest numbered sample, for `SampleLedger` to continue after a restart.
+    public func newestSeqs() throws -> [String: SampleSeq] {
+        var result: [String: SampleSeq] = [:]
+        try connection.cached("SELECT station, ts, seq FROM station_seq").forEach { row in
+            result[row.text(0)] = SampleSeq(seq: UInt32(truncatingIfNeeded: row.int64(2)), ts: row.int64(1))
+            return true
+        }
+        return result
+    }
+
     // MARK: Batch parts
+
+    private func add(_ days: [StationDay: DayTally]) throws {
+        guard !days.isEmpty else { return }
+        let statement = try connection.cached("""
+            INSERT INTO station_days (station, day, first_ts, last_ts, received, lost) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (day, station) DO UPDATE SET
+                first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+                received = received + excluded.received, lost = lost + excluded.lost
+            """)
+        for (key, t) in days {
+            try statement.execute([.text(key.station), .integer(key.day), .integer(t.firstTs), .integer(t.lastTs),
+                                   .integer(t.received), .integer(t.lost)])
+        }
+    }
+
+    private func upsert(_ newest: [String: SampleSeq]) throws {
+        guard !newest.isEmpty else { return }
+        let statement = try connection.cached("""
+            INSERT INTO station_seq (station, ts, seq) VALUES (?, ?, ?)
+            ON CONFLICT (station) DO UPDATE SET ts = excluded.ts, seq = excluded.seq
+            """)
+        for (station, s) in newest {
+            try statement.execute([.text(station), .integer(s.ts), .integer(Int64(s.seq))])
+        }
+    }
 
     private func insert(_ readings: [Reading], newSeries: inout [SeriesKey]) throws -> CommitResult {
         guard !readings.isEmpty else { return CommitResult(readingsStored: 0, duplicates: 0) }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// What the figures were measured on; printed with every result.
-enum Machine {
-    static func describe() -> String {
+public enum Machine {
+    public static func describe() -> String {
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"

@@ -1,0 +1,99 @@
+import Foundation
+import YizhanCore
+import YizhanHTTP
+import YizhanReports
+
+/// `GET /api/v1/reports/uptime` (a report over any period, in any format) and
+/// `GET /api/v1/reports[/MONTH]` (the closed months already written).
+struct ReportsAPI: Sendable {
+    let reports: UptimeReports
+    let archive: ReportArchive
+
+    /// `?from=&to=` or `?month=YYYY-MM` (nothing: the last closed month), `&format=`
+    /// json (default) | csv | html | table, `&region=` a league's code.
+    func uptime(_ query: [String: String]) throws -> HTTPResponse {
+        let format = try Self.format(query["format"])
+        let period: ReportPeriod
+        do {
+            period = try ReportPeriod.parse(from: query["from"], to: query["to"], month: query["month"],
+                                            timeZone: reports.timeZone, now: reports.clock())
+        } catch {
+            throw BadParameter(error.description)
+        }
+        let region = query["region"].flatMap { $0.isEmpty ? nil : $0 }
+        if let region, !StationTopic.isRegionCode(region) {
+            throw BadParameter("region: \"\(region)\" is not a six-digit region code such as 150100")
+        }
+        let report: UptimeReport
+        do {
+            report = try reports.report(period.span, region: region)
+        } catch let unknown as UptimeReports.UnknownRegion {
+            throw BadParameter("region: no registered station is in region \"\(unknown.code)\"")
+        }
+        return Self.response(report.rendered(format), format)
+    }
+
+    /// `[{month, from, to, written_at, formats: {json: path, …}}]`, oldest first.
+    func list() -> HTTPResponse {
+        var j = JSONText()
+        j.raw("[")
+        for (i, e) in archive.list().enumerated() {
+            if i > 0 { j.raw(",") }
+            j.raw("{\"month\":"); j.string(e.month)
+            j.raw(",\"from\":"); j.time(e.from)
+            j.raw(",\"to\":"); j.time(e.to)
+            j.raw(",\"written_at\":"); j.time(e.writtenAt)
+            j.raw(",\"formats\":{")
+            for (k, f) in ReportFormat.allCases.enumerated() {
+                if k > 0 { j.raw(",") }
+                j.string(f.rawValue); j.raw(":"); j.string("/api/v1/reports/\(e.month)?format=\(f.rawValue)")
+            }
+            j.raw("}}")
+        }
+        j.raw("]")
+        return .json(200, j.text)
+    }
+
+    /// One written month, exactly as written.
+    func written(_ month: String, _ query: [String: String]) throws -> HTTPResponse {
+        let format = try Self.format(query["format"])
+        guard ReportPeriod.parseMonth(month) != nil else {
+            return .json(404, JSONText.error("no written report \"\(month)\": months are named like 2026-10"))
+        }
+        guard let body = archive.contents(month: month, format: format) else {
+            return .json(404, JSONText.error("no written report for \(month) (a month is written once it has closed, plus the grace period)"))
+        }
+        return HTTPResponse(status: 200, contentType: format.contentType, body: body,
+                            headers: Self.download(format, name: "uptime-\(month)"))
+    }
+
+    private static func format(_ text: String?) throws -> ReportFormat {
+        guard let text, !text.isEmpty else { return .json }
+        guard let f = ReportFormat(rawValue: text) else {
+            throw BadParameter("format: \"\(text)\" is not one of json, csv, html, table")
+        }
+        return f
+    }
+
+    private static func response(_ body: String, _ format: ReportFormat) -> HTTPResponse {
+        HTTPResponse(status: 200, contentType: format.contentType, body: Array(body.utf8),
+                     headers: download(format, name: "uptime"))
+    }
+
+    /// CSV comes as a file to open in a spreadsheet; the rest shows in the browser.
+    private static func download(_ format: ReportFormat, name: String) -> [(String, String)] {
+        format == .csv ? [("Content-Disposition", "attachment; filename=\"\(name).csv\"")] : []
+    }
+}
+
+extension UptimeReport {
+    /// The report in one of its forms.
+    func rendered(_ format: ReportFormat) -> String {
+        switch format {
+        case .json: return UptimeReportJSON.render(self)
+        case .csv: return UptimeReportCSV.render(self)
+        case .html: return "<pre>" + UptimeReportTable.render(self).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") + "</pre>"
+        case .table: return UptimeReportTable.render(self)
+        }
+    }
+}

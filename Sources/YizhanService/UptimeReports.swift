@@ -1,0 +1,64 @@
+import Foundation
+import YizhanCore
+import YizhanIngest
+import YizhanStore
+
+/// The service's uptime reports: gathers what the arithmetic in the core needs from the store,
+/// the registry and the rules in force, and hands back the report. Safe from any HTTP thread.
+final class UptimeReports: Sendable {
+    let reader: StoreReader
+    let registry: LiveRegistry
+    let rules: LiveRules
+    let pipeline: IngestPipeline
+    let timeZone: ReportTimeZone
+    let slaPct: Double
+    let quotaPct: Double
+    let clock: @Sendable () -> Int64
+
+    init(reader: StoreReader, registry: LiveRegistry, rules: LiveRules, pipeline: IngestPipeline,
+         config: ServiceConfig, clock: @escaping @Sendable () -> Int64) {
+        self.reader = reader
+        self.registry = registry
+        self.rules = rules
+        self.pipeline = pipeline
+        self.timeZone = ReportTimeZone(identifier: config.reportTimeZone) ?? .shanghai
+        self.slaPct = config.slaPct
+        self.quotaPct = config.quotaPct
+        self.clock = clock
+    }
+
+    /// A region code no registered station has.
+    struct UnknownRegion: Error { let code: String }
+
+    /// The report over `period`, for one region's stations or all.
+    func report(_ period: TimeSpan, region: String? = nil) throws -> UptimeReport {
+        let now = clock()
+        var stations = registry.registry.stations
+        if let region {
+            stations = stations.filter { $0.region == region }
+            guard !stations.isEmpty else { throw UnknownRegion(code: region) }
+        }
+        let observedEnd = max(period.start, min(period.end, now))
+        let outageRules = Set(rules.current.rules.filter(\.outage).map(\.name))
+        var receiving = try reader.receivingIntervals(from: period.start, to: observedEnd + 1)
+            .map { OpenSpan(start: $0.start, end: $0.end) }
+        if let open = pipeline.openReceivingStart {
+            receiving.removeAll { $0.start == open }
+            receiving.append(OpenSpan(start: open, end: nil))
+        }
+        var completeness: [String: SampleCompleteness] = [:]
+        var heard = Set<String>()
+        if period.start < observedEnd {
+            var days = DayIndexer(timeZone: timeZone)
+            (completeness, heard) = try reader.stationActivity(
+                firstDay: days.day(at: period.start), lastDay: days.day(at: observedEnd - 1),
+                from: period.start, to: observedEnd)
+        }
+        let input = UptimeInput(
+            period: period, now: now, timeZone: timeZone, slaPct: slaPct, quotaPct: quotaPct, stations: stations,
+            outages: try reader.firedAlertSpans(rules: outageRules, from: period.start, to: observedEnd),
+            maintenance: try reader.maintenanceWindows(from: period.start, to: observedEnd),
+            receiving: receiving, heard: heard, completeness: completeness)
+        return UptimeCalculator.report(input)
+    }
+}
