@@ -16,6 +16,8 @@ import Testing
         ("/api/v1/stations/series", .station("series")),
         ("/api/v1/alerts", .alerts), ("/api/v1/silences", .silences),
         ("/api/v1/alerts/a1b2c3", .alert("a1b2c3")), ("/api/v1/alerts/a1b2c3/ack", .ack("a1b2c3")),
+        ("/api/v1/reports/uptime", .uptimeReport), ("/api/v1/reports", .reports),
+        ("/api/v1/reports/2026-10", .writtenReport("2026-10")),
     ])
     func everyEndpoint(_ path: String, _ expected: Route) {
         #expect(route(path) == expected)

@@ -72,4 +72,25 @@ import YizhanCore
             try StoreReader(path: scratch.path())
         }
     }
+
+    @Test func aVersion2StoreGainsTheReportTablesAndKeepsItsAlerts() throws {
+        let scratch = try Scratch()
+        let old = try Connection(path: scratch.path(), access: .readWrite)
+        try Migrator([Schema.version1, Schema.version2]).migrate(old)
+        try old.execute("""
+            INSERT INTO alerts (id, station, region, rule, severity, state, pending_since, fired_at, resolved_at,
+                                silenced, suppressed, notified, backfilled, summary)
+            VALUES ('a1', 's1', '150100', 'mains_lost', 'critical', 'resolved', 1000, 1060, 5000, 0, 0, 1, 0, '');
+            """)
+        #expect(try old.userVersion == 2)
+
+        let writer = try StoreWriter(path: scratch.path())
+        #expect(try old.userVersion == 3)
+        var b = StoreBatch()
+        b.stationDays = [StationDay(station: "s1", day: 0): DayTally(firstTs: 1, lastTs: 2, received: 1, lost: 0)]
+        _ = try writer.commit(b)
+        let reader = try StoreReader(path: scratch.path())
+        #expect(try reader.firedAlertSpans(rules: ["mains_lost"], from: 0, to: 10_000) == ["s1": [OpenSpan(start: 1000, end: 5000)]])
+        #expect(try reader.stationActivity(firstDay: 0, lastDay: 0, from: 0, to: 10).heard == ["s1"])
+    }
 }
