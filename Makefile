@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   install what is needed, build, run the service with a private broker and a simulated fleet
-#   make test   build and run every test (unit and integration, against real mosquitto and SQLite)
+#   make test   build and run every test (unit and integration, against real mosquitto and SQLite,
+#               and the dashboard's browser tests in a headless chromium)
 .PHONY: demo test deps build release bench clean
 
 deps:
@@ -15,6 +16,7 @@ release:
 test: deps
 	swift build --build-tests
 	swift test --no-parallel
+	scripts/browser-tests.sh
 
 demo: deps release
 	scripts/demo.sh

@@ -56,6 +56,9 @@ public struct Registry: Sendable, Equatable {
                     throw failure(field, "\(field) \(JSONString.literal(text)) is neither a date like 2026-10-15 nor an RFC 3339 time")
                 }
             }
+            if let problem = StationService.problem(in: s.services) {
+                throw failure("services", problem)
+            }
             if let since = s.since.flatMap(RegistrationTime.init), let until = s.until.flatMap(RegistrationTime.init),
                case (.day(let a), .day(let b)) = (since, until), b < a {
                 throw failure("until", "until \(b) is before since \(a)")

@@ -10,6 +10,8 @@ public struct HTTPResponse: Sendable {
     /// (CR, LF, NUL, non-token names) and Content-Length / Transfer-Encoding,
     /// which libmicrohttpd owns, are dropped rather than sent.
     public var headers: [(String, String)]
+    /// When set, sent instead of `body` without copying it (see `SharedBody`).
+    public var sharedBody: SharedBody? = nil
 
     public init(status: Int, contentType: String = "application/json", body: [UInt8],
                 headers: [(String, String)] = []) {

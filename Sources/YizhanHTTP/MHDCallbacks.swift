@@ -98,9 +98,11 @@ private let collectValue: MHD_KeyValueIterator = { cls, _, key, value in
 /// Copies the response into libmicrohttpd and queues it. MHD_NO (which makes
 /// libmicrohttpd close the connection) only when libmicrohttpd itself refuses.
 private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
-    let created = response.body.withUnsafeBytes { bytes in
-        MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
-                                        .RESPMEM_MUST_COPY)
+    let created = if let shared = response.sharedBody { makeSharedResponse(shared) } else {
+        response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress),
+                                            .RESPMEM_MUST_COPY)
+        }
     }
     guard let mhdResponse = created else { return .NO }
     defer { MHD_destroy_response(mhdResponse) }
@@ -109,7 +111,7 @@ private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MH
     if !explicitType, !response.contentType.isEmpty {
         addHeader(mhdResponse, "Content-Type", response.contentType)
     }
-    for (name, value) in response.headers {
+    for (name, value) in SecurityHeaders.completed(response) {
         addHeader(mhdResponse, name, value)
     }
     let status = (200...599).contains(response.status) ? response.status : 500

@@ -26,6 +26,9 @@ public struct StationLiveState: Sendable, Equatable {
     public var online: Bool?
     /// Service time the station was last heard from (telemetry or status), ms.
     public var lastHeard: Int64?
+    /// Newest `mains` and `water_ok` readings (greatest `ts`), for the public finder.
+    public var mains: LatestSwitch?
+    public var water: LatestSwitch?
 
     public init(lastSeen: Int64? = nil, online: Bool? = nil, lastHeard: Int64? = nil) {
         self.lastSeen = lastSeen

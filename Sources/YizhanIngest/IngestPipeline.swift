@@ -331,6 +331,7 @@ public final class IngestPipeline: @unchecked Sendable {
         for reading in p.batch.readings {
             let seen = stations[reading.station]?.lastSeen ?? .min
             if reading.ts > seen { stations[reading.station, default: StationLiveState()].lastSeen = reading.ts }
+            if LatestSwitch.tracks(reading.metric) { stations[reading.station, default: StationLiveState()].note(reading) }
         }
         for status in p.batch.statuses { stations[status.station, default: StationLiveState()].online = status.online }
         for (station, at) in p.heard { stations[station, default: StationLiveState()].lastHeard = at }

@@ -16,6 +16,8 @@ final class OperatorAPI: Sendable {
     let alerts: AlertAPI
     let reports: ReportsAPI
     let clock: @Sendable () -> Int64
+    /// The public feed, computed at most once a second however many phones ask.
+    let publicFeed = PublicFeedCache()
 
     init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, status: ServiceStatus,
          metrics: MetricsExposition, config: ServiceConfig, alerts: AlertAPI, reports: ReportsAPI,
@@ -57,6 +59,9 @@ final class OperatorAPI: Sendable {
             case .uptimeReport: return try reports.uptime(request.query)
             case .reports: return reports.list()
             case .writtenReport(let month): return try reports.written(month, request.query)
+            case .find(let file): return FinderPage.response(file)
+            case .publicStations: return try publicStations(request.query)
+            case .publicPlaces: return publicPlaces()
             }
         } catch let bad as BadParameter {
             return .json(400, JSONText.error(bad.message))
@@ -79,7 +84,7 @@ final class OperatorAPI: Sendable {
     /// Online: with a heartbeat rule for the station, none of its heartbeat alerts fires;
     /// without one, its last status was not the Last Will's `offline` and it was heard from
     /// (service clock) within `offline_after`.
-    private func isOnline(_ st: Station, _ s: StationLiveState?, now: Int64) -> Bool {
+    func isOnline(_ st: Station, _ s: StationLiveState?, now: Int64) -> Bool {
         let heartbeats = alerts.rules.current.heartbeatRules.filter { $0.matches(st) }.map(\.name)
         if !heartbeats.isEmpty, let snapshot = pipeline.alertingSnapshot {
             let firing = snapshot.firingByStation[st.id] ?? []
@@ -206,6 +211,8 @@ final class OperatorAPI: Sendable {
 /// The endpoints of the read API, from a path's segments.
 enum Route: Equatable {
     case healthz, readyz, metrics, stations, rejects, alerts, silences, uptimeReport, reports
+    /// The public finder (`/find`, `/find/FILE`) and its data, open to anyone.
+    case find(String?), publicStations, publicPlaces
     case writtenReport(String)
     case station(String)
     case series(String)
@@ -225,10 +232,12 @@ enum Route: Equatable {
             case "healthz": self = .healthz
             case "readyz": self = .readyz
             case "metrics": self = .metrics
+            case "find": self = .find(nil)
             default: return nil
             }
             return
         }
+        if p.count == 2, p[0] == "find" { self = .find(p[1]); return }
         guard p.count >= 3, p[0] == "api", p[1] == "v1" else { return nil }
         switch (p[2], p.count) {
         case ("stations", 3): self = .stations
@@ -242,6 +251,8 @@ enum Route: Equatable {
         case ("reports", 3): self = .reports
         case ("reports", 4) where p[3] == "uptime": self = .uptimeReport
         case ("reports", 4): self = .writtenReport(p[3])
+        case ("public", 4) where p[3] == "stations": self = .publicStations
+        case ("public", 4) where p[3] == "places": self = .publicPlaces
         default: return nil
         }
     }

@@ -88,7 +88,7 @@ final class ReportArchive: @unchecked Sendable {
         for format in [ReportFormat.csv, .html, .table, .json] {
             let target = file(name, format)
             let temporary = folder.appendingPathComponent(".\(target.lastPathComponent).tmp")
-            try Data(report.rendered(format).utf8).write(to: temporary)
+            try Data(format.render(report).utf8).write(to: temporary)
             guard rename(temporary.path, target.path) == 0 else {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path])
             }

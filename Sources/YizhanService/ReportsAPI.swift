@@ -1,4 +1,3 @@
-import Foundation
 import YizhanCore
 import YizhanHTTP
 import YizhanReports
@@ -30,7 +29,7 @@ struct ReportsAPI: Sendable {
         } catch let unknown as UptimeReports.UnknownRegion {
             throw BadParameter("region: no registered station is in region \"\(unknown.code)\"")
         }
-        return Self.response(report.rendered(format), format)
+        return Self.response(format.render(report), format)
     }
 
     /// `[{month, from, to, written_at, formats: {json: path, …}}]`, oldest first.
@@ -83,17 +82,5 @@ struct ReportsAPI: Sendable {
     /// CSV comes as a file to open in a spreadsheet; the rest shows in the browser.
     private static func download(_ format: ReportFormat, name: String) -> [(String, String)] {
         format == .csv ? [("Content-Disposition", "attachment; filename=\"\(name).csv\"")] : []
-    }
-}
-
-extension UptimeReport {
-    /// The report in one of its forms.
-    func rendered(_ format: ReportFormat) -> String {
-        switch format {
-        case .json: return UptimeReportJSON.render(self)
-        case .csv: return UptimeReportCSV.render(self)
-        case .html: return "<pre>" + UptimeReportTable.render(self).replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") + "</pre>"
-        case .table: return UptimeReportTable.render(self)
-        }
     }
 }

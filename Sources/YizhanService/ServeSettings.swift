@@ -7,7 +7,7 @@ import YizhanMQTT
 public enum ServeSettings {
     public static let flagNames: Set<String> = [
         "config", "broker", "db", "http", "rules", "stations", "webhook", "alertmanager", "api-token", "client-id",
-        "topic-prefix",
+        "topic-prefix", "clock",
     ]
     public static let defaultConfigPath = "config/yizhan.json5"
 
@@ -49,6 +49,7 @@ public enum ServeSettings {
         if let v = flags["alertmanager"] { config.alertmanager = v }
         if let v = flags["client-id"] { config.clientID = v }
         if let v = flags["topic-prefix"] { config.topicPrefix = v }
+        if let v = flags["clock"] { config.clock = v }
         if let v = flags["api-token"] {
             config.apiToken = v
         } else if let v = environment["YIZHAN_API_TOKEN"], !v.isEmpty {
@@ -76,6 +77,7 @@ public enum ServeSettings {
         if c.topicPrefix.isEmpty || c.topicPrefix.contains("+") || c.topicPrefix.contains("#") || c.topicPrefix.hasSuffix("/") {
             found.append(("topic_prefix", "\"\(c.topicPrefix)\" must be non-empty, without + # or a trailing /"))
         }
+        if case .failure(let e) = ServiceClock.parse(c.clock) { found.append(("clock", e.description)) }
         for (name, url) in [("webhook", c.webhook), ("alertmanager", c.alertmanager)] {
             if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
                 found.append((name, "\"\(url)\" must be an http:// or https:// URL"))

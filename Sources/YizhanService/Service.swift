@@ -99,9 +99,10 @@ public final class Service: @unchecked Sendable {
         settings.retentionMs = config.limits.retentionMs
         settings.rejectsKept = config.rejectsKept
         settings.reportTimeZone = ReportTimeZone(identifier: config.reportTimeZone) ?? .shanghai
-        let initial = try reader.activity().mapValues {
+        var initial = try reader.activity().mapValues {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }
+        try PublicStations.seedFacilities(&initial, from: reader)
         let alerting = try restoreAlerting(reader)
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
@@ -125,7 +126,14 @@ public final class Service: @unchecked Sendable {
                               metrics: metrics, config: config, alerts: alertAPI,
                               reports: ReportsAPI(reports: reports, archive: archive), clock: clock)
         let address = try HTTPServer.parseAddress(config.http)
-        http = try HTTPServer(host: address.host, port: address.port, threads: config.httpThreads) { api.handle($0) }
+        let dashboard = DashboardAPI.make(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
+                                          config: config, clock: clock)
+        http = try HTTPServer(host: address.host, port: address.port, threads: config.httpThreads,
+                              maxBodyBytes: HTTPLimits.maxBodyBytes,
+                              connectionLimit: HTTPLimits.connectionLimit(threads: config.httpThreads),
+                              idleTimeoutSeconds: HTTPLimits.idleTimeoutSeconds) {
+            dashboard.handle($0) ?? api.handle($0)
+        }
 
         let brokerAddress: MQTTBroker
         if config.broker == "embedded" {

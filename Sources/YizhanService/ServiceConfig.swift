@@ -33,6 +33,9 @@ public struct ServiceConfig: Sendable, Equatable {
     public var offlineAfterMs: Int64 = 90_000
     /// Rejects kept for /api/v1/rejects; older ones are pruned.
     public var rejectsKept = 100_000
+    /// `wall`, or `file:PATH`: a simulation/testing clock read from a file (ServiceClock). Set by
+    /// `--clock` only: a testing clock has no place in a production config file.
+    public var clock = "wall"
     /// Uptime reports: a station meets the SLA at this uptime %, a league the quota when this %
     /// of all its stations are unattended ones meeting the SLA.
     public var slaPct = 99.0
@@ -43,6 +46,14 @@ public struct ServiceConfig: Sendable, Equatable {
     public var reportGraceMs: Int64 = 86_400_000
     /// Where closed months' reports are written; defaults to `<db>.reports`.
     public var reportsDir: String? = nil
+    /// The dashboard's pages, styles and scripts; nil: found next to the executable or in ./web.
+    public var webDir: String? = nil
+    /// Where Debian's JavaScript libraries are (libjs-leaflet → `leaflet/`).
+    public var javascriptDir = "/usr/share/javascript"
+    /// A map tile server for the dashboard (`https://tiles.example/{z}/{x}/{y}.png`); nil: none,
+    /// the map draws its own base layer.
+    public var mapTileURL: String? = nil
+    public var mapTileAttribution: String? = nil
 
     public init() {}
 
@@ -87,6 +98,10 @@ public struct ServiceConfig: Sendable, Equatable {
         "report_time_zone": { $0.reportTimeZone = try $1.timeZone() },
         "report_grace": { $0.reportGraceMs = try $1.duration() },
         "reports_dir": { $0.reportsDir = try $1.optionalString() },
+        "web_dir": { $0.webDir = try $1.optionalString() },
+        "javascript_dir": { $0.javascriptDir = try $1.string() },
+        "map_tile_url": { $0.mapTileURL = try $1.optionalString() },
+        "map_tile_attribution": { $0.mapTileAttribution = try $1.optionalString() },
     ]
 
     /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a

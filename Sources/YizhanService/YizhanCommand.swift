@@ -8,10 +8,18 @@ public enum YizhanCommand {
     usage: yizhan serve [--config config/yizhan.json5] [--broker embedded|mqtt://HOST:PORT] [--db PATH]
                         [--http HOST:PORT] [--rules PATH] [--stations PATH] [--webhook URL]
                         [--alertmanager URL] [--api-token TOKEN] [--client-id ID] [--topic-prefix PREFIX]
+                        [--clock wall|file:PATH]   (file:PATH: a simulation/testing clock, ms since the epoch in PATH)
            yizhan check-config [same flags]
            yizhan ack ID --by NAME [--comment TEXT] [--server URL | --http HOST:PORT] [--config PATH] [--api-token TOKEN]
            yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE] [--format table|json|csv|html] [--out FILE]
            yizhan report list
+           yizhan status [--region CODE] [--json | --csv]
+           yizhan alerts [--state firing|pending|resolved|all] [--region CODE] [--station ID] [--limit N] [--json | --csv]
+           yizhan silence STATION [--rule RULE] --for DURATION --reason TEXT [--maintenance] [--by NAME] [--json]
+           yizhan query STATION METRIC [--from T] [--to T] [--step DURATION] [--json | --csv]
+           yizhan rejects [--since T] [--station ID] [--limit N] [--json | --csv]
+             (these views ask the running service: [--server URL | --http HOST:PORT] [--config PATH]
+              [--api-token TOKEN] [--time-zone ZONE]; yizhan COMMAND --help for details)
            yizhan help
     """
 
@@ -22,7 +30,7 @@ public enum YizhanCommand {
         }
         let rest = Array(arguments.dropFirst())
         if rest.contains("--help") || rest.contains("-h") {
-            print(usage)
+            print(viewUsages[command] ?? usage)
             return 0
         }
         switch command {
@@ -33,7 +41,7 @@ public enum YizhanCommand {
             case .failure(let exit): return exit.code
             }
             do {
-                return try Service(config: config).run()
+                return try Service(config: config, clock: ServiceClock.make(config.clock)).run()
             } catch {
                 Log.line("cannot start: \(error)")
                 return 1
@@ -47,6 +55,11 @@ public enum YizhanCommand {
             return AckCommand.run(rest, environment: environment)
         case "report":
             return ReportCommand.run(rest, environment: environment)
+        case "status": return StatusCommand.run(rest, environment: environment)
+        case "alerts": return AlertsCommand.run(rest, environment: environment)
+        case "silence": return SilenceCommand.run(rest, environment: environment)
+        case "query": return QueryCommand.run(rest, environment: environment)
+        case "rejects": return RejectsCommand.run(rest, environment: environment)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -42,6 +42,18 @@ let keyCases: [String: KeyCase] = [
     "batch_max_delay": KeyCase(valid: #""50ms""#, applied: { $0.batchDelayMs == 50 }, wrongType: "200"),
     "offline_after": KeyCase(valid: #""2m30s""#, applied: { $0.offlineAfterMs == 150_000 }, wrongType: "90"),
     "rejects_kept": KeyCase(valid: "500", applied: { $0.rejectsKept == 500 }, wrongType: #""500""#),
+    "sla_pct": KeyCase(valid: "99.5", applied: { $0.slaPct == 99.5 }, wrongType: "101"),
+    "quota_pct": KeyCase(valid: "20", applied: { $0.quotaPct == 20 }, wrongType: #""15%""#),
+    "report_time_zone": KeyCase(valid: #""Asia/Urumqi""#, applied: { $0.reportTimeZone == "Asia/Urumqi" },
+                                wrongType: #""Mars/Olympus""#),
+    "report_grace": KeyCase(valid: #""2d""#, applied: { $0.reportGraceMs == 2 * 86_400_000 }, wrongType: "86400"),
+    "reports_dir": KeyCase(valid: #""/srv/reports""#, applied: { $0.reportsDir == "/srv/reports" && $0.reportsDirectory == "/srv/reports" },
+                           wrongType: "[]"),
+    "web_dir": KeyCase(valid: #""/srv/yizhan/web""#, applied: { $0.webDir == "/srv/yizhan/web" }, wrongType: "[]"),
+    "javascript_dir": KeyCase(valid: #""/opt/js""#, applied: { $0.javascriptDir == "/opt/js" }, wrongType: "3"),
+    "map_tile_url": KeyCase(valid: #""http://tiles.lan/{z}/{x}/{y}.png""#,
+                            applied: { $0.mapTileURL == "http://tiles.lan/{z}/{x}/{y}.png" }, wrongType: "true"),
+    "map_tile_attribution": KeyCase(valid: #""© 测绘""#, applied: { $0.mapTileAttribution == "© 测绘" }, wrongType: "1"),
 ]
 
 @Suite struct ServiceConfigTests {
@@ -97,6 +109,15 @@ let keyCases: [String: KeyCase] = [
         case "batch_max_delay": others.batchDelayMs = reset.batchDelayMs
         case "offline_after": others.offlineAfterMs = reset.offlineAfterMs
         case "rejects_kept": others.rejectsKept = reset.rejectsKept
+        case "sla_pct": others.slaPct = reset.slaPct
+        case "quota_pct": others.quotaPct = reset.quotaPct
+        case "report_time_zone": others.reportTimeZone = reset.reportTimeZone
+        case "report_grace": others.reportGraceMs = reset.reportGraceMs
+        case "reports_dir": others.reportsDir = reset.reportsDir
+        case "web_dir": others.webDir = reset.webDir
+        case "javascript_dir": others.javascriptDir = reset.javascriptDir
+        case "map_tile_url": others.mapTileURL = reset.mapTileURL
+        case "map_tile_attribution": others.mapTileAttribution = reset.mapTileAttribution
         default: Issue.record("no field for \(key)")
         }
         #expect(others == reset)

@@ -65,8 +65,27 @@ public enum FirmwareSimCLI {
         public var writeRegistry: String?
     }
 
+    /// `history`: a scenario's history in stepped time against a service on a file clock.
+    public struct HistoryConfig: Sendable, Equatable {
+        public var scenarioPath: String
+        public var clockFile: String
+        /// Only write the clock file at the scenario's start (and the registry), then exit.
+        public var initOnly = false
+        public var broker: MQTTBroker?
+        public var service: String?
+        public var truthReport: String?
+        public var writeRegistry: String?
+        public var rulesPath: String?
+        public var apiToken: String?
+        public var stepMs: Int64?
+        public var handshakeTimeout: Double = 120
+        public var prefix = "yizhan/v1"
+        public var progressEvery: Double = 5
+    }
+
     public enum Command: Sendable, Equatable {
         case run(RunConfig)
+        case history(HistoryConfig)
         case plan(PlanConfig)
         case registry(RegistryConfig)
         case flood(FloodConfig)
@@ -92,6 +111,10 @@ public enum FirmwareSimCLI {
                        [--speed N] [--duration D] [--write-registry PATH] [--rules PATH]
                        [--batch N] [any run option above but --registry]
       firmware-sim plan --scenario FILE [--seed S] [--stations N] [--write-registry PATH]
+      firmware-sim history --scenario FILE --clock-file PATH --init [--write-registry PATH]
+      firmware-sim history --scenario FILE --clock-file PATH --broker mqtt://HOST:PORT --service http://HOST:PORT
+                       [--truth-report OUT.json] [--write-registry PATH] [--rules PATH] [--step 85s]
+                       [--api-token TOKEN] [--handshake-timeout 120s] [--prefix P] [--progress 5s]
       firmware-sim score --truth FILE --service http://HOST:PORT [--format table|json] [--grace 2m]
       firmware-sim registry --stations N --out PATH [--seed S] [--unmanned-share 0.17]
       firmware-sim flood --broker mqtt://HOST:PORT --count M [--stations N | --registry PATH]
@@ -117,6 +140,20 @@ public enum FirmwareSimCLI {
               (firmware-sim/GROUND-TRUTH.md).
     plan      Expands a scenario's faults (deterministic from its seed) and prints
               them, one line each, without connecting anywhere.
+    history   Generates a scenario's history (time.start + time.duration, e.g. a month)
+              against a running service whose clock is the file --clock-file
+              (yizhan serve --clock file:PATH), in stepped time: the simulator writes
+              the time, publishes what the stations measured up to it and waits until
+              the service has committed it, as fast as they go. --init first writes the
+              clock at the scenario's start (and --write-registry the registry): start
+              the service after that. The scenario's service_down stretches stop and
+              restart the service through files next to the clock: PATH.stop appears
+              (stop the service, then delete it), later PATH.start (start it again with
+              the same database and client id, wait until it is ready, then delete it).
+              maintenance entries become maintenance silences (POST /api/v1/silences).
+              --truth-report writes what the uptime report must say for the scenario's
+              report periods (JSON, the report's shape); exit 1 if a clock race left
+              any of it uncertain.
     registry  Writes the registry of a generated fleet (JSON5) and exits.
     flood     Publishes M valid full samples at QoS 1 as fast as the broker
               acknowledges them (at most --window unacknowledged, over
@@ -174,9 +211,15 @@ public enum FirmwareSimCLI {
     }
 
     static func parseThrowing(_ args: [String]) throws -> Command {
-        guard let sub = args.first else { throw UsageError(description: "missing command: run, plan, registry or flood (see --help)") }
+        guard let sub = args.first else { throw UsageError(description: "missing command: run, plan, history, registry or flood (see --help)") }
         if sub == "--help" || sub == "-h" || sub == "help" { return .help }
-        var flags = try Flags(Array(args.dropFirst()))
+        var rest = Array(args.dropFirst())
+        var initOnly = false
+        if sub == "history", let k = rest.firstIndex(of: "--init") {
+            rest.remove(at: k)
+            initOnly = true
+        }
+        var flags = try Flags(rest)
         if flags.help { return .help }
         switch sub {
         case "run":
@@ -225,6 +268,36 @@ public enum FirmwareSimCLI {
                 throw UsageError(description: "--speed above 1 needs --duration (accelerated time starts at now − duration)")
             }
             return .run(c)
+        case "history":
+            guard let path = try flags.take("--scenario") else { throw UsageError(description: "--scenario FILE is required") }
+            guard let clock = try flags.take("--clock-file") else {
+                throw UsageError(description: "--clock-file PATH is required (the file the service's clock is read from)")
+            }
+            var c = HistoryConfig(scenarioPath: path, clockFile: clock)
+            c.initOnly = initOnly
+            if let b = try flags.take("--broker") {
+                switch MQTTBroker.parse(b) {
+                case .success(let broker): c.broker = broker
+                case .failure(let e): throw UsageError(description: "--broker: \(e.message)")
+                }
+            }
+            c.service = try flags.take("--service")
+            c.truthReport = try flags.take("--truth-report")
+            c.writeRegistry = try flags.take("--write-registry")
+            c.rulesPath = try flags.take("--rules")
+            c.apiToken = try flags.take("--api-token")
+            if let v = try flags.take("--step") { c.stepMs = try millis(v, flag: "--step", min: 1_000) }
+            if let v = try flags.take("--handshake-timeout") {
+                c.handshakeTimeout = Double(try millis(v, flag: "--handshake-timeout", min: 1_000)) / 1000
+            }
+            if let v = try flags.take("--prefix") { c.prefix = try prefix(v) }
+            if let v = try flags.take("--progress") { c.progressEvery = Double(try millis(v, flag: "--progress", min: 0)) / 1000 }
+            try flags.finish()
+            if !initOnly {
+                guard c.broker != nil else { throw UsageError(description: "--broker mqtt://HOST:PORT is required (or --init)") }
+                guard c.service != nil else { throw UsageError(description: "--service http://HOST:PORT is required (or --init)") }
+            }
+            return .history(c)
         case "plan":
             guard let path = try flags.take("--scenario") else { throw UsageError(description: "--scenario FILE is required") }
             var c = PlanConfig(scenarioPath: path)
@@ -262,7 +335,7 @@ public enum FirmwareSimCLI {
             try flags.finish()
             return .flood(c)
         default:
-            throw UsageError(description: "unknown command \"\(sub)\": expected run, plan, registry or flood (see --help)")
+            throw UsageError(description: "unknown command \"\(sub)\": expected run, plan, history, registry or flood (see --help)")
         }
     }
 
@@ -412,6 +485,16 @@ public enum FirmwareSimCLI {
                 printErr("firmware-sim: \(error)")
                 return 1
             }
+        case .success(.history(let c)):
+            let stop = StopSignal()
+            stop.stopOnTerminationSignals { sig in printErr("firmware-sim: signal \(sig), stopping") }
+            do {
+                let summary = try history(c, stop: stop, log: { printErr($0) })
+                return summary?.races.isEmpty == false ? 1 : 0
+            } catch {
+                printErr("firmware-sim: \(error)")
+                return 1
+            }
         case .success(.run(let c)):
             let stop = StopSignal()
             stop.stopOnTerminationSignals { sig in printErr("firmware-sim: signal \(sig), disconnecting") }
@@ -544,6 +627,35 @@ public enum FirmwareSimCLI {
         options.progressEvery = c.progressEvery > 0 ? c.progressEvery : nil
         let runner = SimulationRunner(engine: engine, links: links, counters: counters, clock: clock,
                                       intervalMs: s.fleet.intervalMs, speed: speed, options: options, log: log)
+        return try runner.run(until: stop)
+    }
+
+    /// The `history` command, for the executable and for tests: nil with `--init`.
+    public static func history(_ c: HistoryConfig, stop: StopSignal,
+                               log: @escaping @Sendable (String) -> Void) throws -> HistoryRunner.Summary? {
+        let s = try Scenario.load(path: c.scenarioPath)
+        guard let start = s.time.start else {
+            throw UsageError(description: "\(c.scenarioPath): time.start is required for a history")
+        }
+        if let path = c.writeRegistry {
+            let fleet = s.fleet.generate(seed: s.seed)
+            try RegistryFile.write(fleet, to: path, comment: "\(fleet.count) stations of scenario \(s.name), seed \(s.seed)")
+            log("firmware-sim: wrote \(fleet.count) stations to \(path)")
+        }
+        if c.initOnly {
+            try HistoryRunner.writeClock(c.clockFile, start)
+            log("firmware-sim: clock \(c.clockFile) set to the start of \(s.name): \(Timestamp.format(ms: start)) (\(start))")
+            return nil
+        }
+        let rules = try c.rulesPath.map { try DefaultRules.load(path: $0) } ?? DefaultRules.ruleSet
+        var o = HistoryRunner.Options(broker: c.broker!, clockFile: c.clockFile, service: c.service!)
+        o.apiToken = c.apiToken ?? ProcessInfo.processInfo.environment["YIZHAN_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        o.prefix = c.prefix
+        o.truthReport = c.truthReport
+        o.stepMs = c.stepMs
+        o.handshakeTimeout = c.handshakeTimeout
+        o.progressEvery = c.progressEvery > 0 ? c.progressEvery : nil
+        let runner = try HistoryRunner(scenario: s, rules: rules, options: o, log: log)
         return try runner.run(until: stop)
     }
 

@@ -24,7 +24,10 @@ public enum RegistryFile {
         text += "\n{\n  stations: [\n"
         for s in stations {
             text += "    {id: \(JSONString.literal(s.id)), name: \(JSONString.literal(s.name)), region: \(JSONString.literal(s.region)), "
-            text += "lat: \(s.lat), lon: \(s.lon), unmanned: \(s.unmanned)},\n"
+            text += "lat: \(s.lat), lon: \(s.lon), unmanned: \(s.unmanned)"
+            if let since = s.since { text += ", since: \(JSONString.literal(since))" }
+            if let until = s.until { text += ", until: \(JSONString.literal(until))" }
+            text += "},\n"
         }
         text += "  ],\n}\n"
         return text

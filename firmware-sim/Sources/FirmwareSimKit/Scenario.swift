@@ -25,8 +25,47 @@ public struct Scenario: Sendable, Equatable {
     public var time: Time
     public var transport: Transport
     public var faults: [FaultSpec]
+    /// History mode (`firmware-sim history`): stretches in which the service is stopped and
+    /// restarted by the harness, maintenance silences, and the report periods the truth is for.
+    public var serviceDown: [ServiceDown] = []
+    public var maintenance: [Maintenance] = []
+    public var reports: [ReportPeriod] = []
     /// The file it came from, for messages.
     public var file: String = "<scenario>"
+
+    /// A time of the history: an offset from the scenario start (`"19d2h"`) or an instant
+    /// (`"2026-10-19T20:00:00+08:00"`).
+    public enum TimeRef: Sendable, Equatable {
+        case offset(Int64)
+        case instant(Int64)
+
+        public func resolve(start: Int64) -> Int64 {
+            switch self {
+            case .offset(let ms): return start + ms
+            case .instant(let ms): return ms
+            }
+        }
+    }
+
+    /// The service is stopped at `at` and started again `duration` later (history mode).
+    public struct ServiceDown: Sendable, Equatable {
+        public var at: TimeRef
+        public var durationMs: Int64
+    }
+
+    /// A maintenance silence of one station (`POST /api/v1/silences` with `maintenance: true`).
+    public struct Maintenance: Sendable, Equatable {
+        public var station: String
+        public var at: TimeRef
+        public var durationMs: Int64
+        public var reason: String
+    }
+
+    /// A report period `[from, to)` the history's truth is computed for.
+    public struct ReportPeriod: Sendable, Equatable {
+        public var from: Int64
+        public var to: Int64
+    }
 
     public struct Fleet: Sendable, Equatable {
         /// Generated stations (exclusive with `stations`).
@@ -38,6 +77,8 @@ public struct Scenario: Sendable, Equatable {
         public var intervalMs: Int64 = 10_000
         /// Explicit stations instead of generated ones.
         public var stations: [Station]?
+        /// Explicit stations that are registered but never publish anything (history mode).
+        public var silent: Set<String> = []
         /// The model's own rare mains cuts (off by default: every outage comes from the plan,
         /// so the ground truth is complete).
         public var naturalMainsCuts = false
@@ -74,6 +115,9 @@ public struct Scenario: Sendable, Equatable {
         public var start: Int64?
         /// Samples per message: more than 1 sends each station's samples as batches (history mode).
         public var batch: Int = 1
+        /// `firmware-sim history`: the longest step of the service's clock (default 85 s, under
+        /// the 90 s heartbeat, so a station reporting every minute is heard in every step).
+        public var stepMs: Int64?
     }
 
     public struct Transport: Sendable, Equatable {
@@ -236,6 +280,32 @@ extension Scenario {
         if time.speed > 1, let d = time.durationMs, d > 89 * 86_400_000 {
             throw bad("time.duration", "accelerated runs end now, so their first samples would be older than the service keeps (90 days)")
         }
+        var downs: [(Int64, Int64)] = []
+        for (i, d) in serviceDown.enumerated() {
+            guard d.durationMs > 0 else { throw bad("service_down[\(i)].duration", "must be more than 0") }
+            if let start = time.start {
+                let at = d.at.resolve(start: start)
+                if let last = downs.last, at <= last.1 {
+                    throw bad("service_down[\(i)].at", "starts before the previous stretch has ended (list them in order, apart)")
+                }
+                if at <= start { throw bad("service_down[\(i)].at", "must be after the scenario start (the service starts with it)") }
+                downs.append((at, at + d.durationMs))
+            }
+        }
+        for (i, m) in maintenance.enumerated() {
+            guard m.durationMs > 0 else { throw bad("maintenance[\(i)].duration", "must be more than 0") }
+            if let stations = fleet.stations, !stations.contains(where: { $0.id == m.station }) {
+                throw bad("maintenance[\(i)].station", "no station \(JSONString.literal(m.station)) in the fleet")
+            }
+        }
+        for (i, r) in reports.enumerated() where r.to <= r.from {
+            throw bad("report[\(i)]", "to must be after from")
+        }
+        if let stations = fleet.stations {
+            for id in fleet.silent where !stations.contains(where: { $0.id == id }) {
+                throw bad("fleet.stations", "silent station \(JSONString.literal(id)) is not listed")
+            }
+        }
         for f in faults {
             let p = "faults[\(f.index)]"
             if f.kind == .clockSkew && (f.skewMs ?? 0) == 0 { throw bad("\(p).skew", "clock_skew needs a skew, e.g. \"+10m\" or \"-2h\"") }
@@ -342,7 +412,8 @@ func parseDuration(_ text: String, signed: Bool) -> Int64? {
 extension Scenario: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
-        try c.onlyKeys(["name", "description", "seed", "fleet", "time", "transport", "faults"])
+        try c.onlyKeys(["name", "description", "seed", "fleet", "time", "transport", "faults",
+                        "service_down", "maintenance", "report"])
         guard let name = try c.string("name"), !name.isEmpty else { throw c.fail("name", "missing (a short name for the scenario)") }
         self.name = name
         description = try c.string("description")
@@ -354,6 +425,9 @@ extension Scenario: Decodable {
         var list = try c.decodeIfPresent([FaultSpec].self, forKey: AnyKey("faults")) ?? []
         for i in list.indices { list[i].index = i }
         faults = list
+        serviceDown = try c.decodeIfPresent([ServiceDown].self, forKey: AnyKey("service_down")) ?? []
+        maintenance = try c.decodeIfPresent([Maintenance].self, forKey: AnyKey("maintenance")) ?? []
+        reports = try c.decodeIfPresent([ReportPeriod].self, forKey: AnyKey("report")) ?? []
     }
 }
 
@@ -396,14 +470,16 @@ extension Scenario.Fleet: Decodable {
             let list = try c.decode([ExplicitStation].self, forKey: AnyKey("stations"))
             guard !list.isEmpty else { throw c.fail("stations", "the list is empty") }
             stations = list.map(\.station)
+            silent = Set(list.filter(\.silent).map(\.station.id))
         }
     }
 
     private struct ExplicitStation: Decodable {
         let station: Station
+        let silent: Bool
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: AnyKey.self)
-            try c.onlyKeys(["id", "name", "region", "lat", "lon", "unmanned"])
+            try c.onlyKeys(["id", "name", "region", "lat", "lon", "unmanned", "since", "until", "silent"])
             guard let id = try c.string("id") else { throw c.fail("id", "missing") }
             guard StationTopic.isStationID(id) else { throw c.fail("id", "\(JSONString.literal(id)) is not 1 to 64 of A-Z a-z 0-9 _ -") }
             guard let region = try c.string("region") else { throw c.fail("region", "missing") }
@@ -413,7 +489,18 @@ extension Scenario.Fleet: Decodable {
             let lon = try c.decodeIfPresent(Double.self, forKey: AnyKey("lon")) ?? geo?.lon ?? 0
             let name = try c.string("name") ?? "\(geo?.name ?? region)驿站 \(id)"
             let unmanned = try c.decodeIfPresent(Bool.self, forKey: AnyKey("unmanned")) ?? false
-            station = Station(id: id, name: name, region: region, lat: lat, lon: lon, unmanned: unmanned)
+            // Registered from / up to (the registry's since/until): a local date or an RFC 3339 time.
+            var bounds: [String: String] = [:]
+            for key in ["since", "until"] {
+                guard let text = try c.string(key) else { continue }
+                guard RegistrationBound(text) != nil else {
+                    throw c.fail(key, "\(JSONString.literal(text)) is not a date like 2026-10-15 or an RFC 3339 time")
+                }
+                bounds[key] = text
+            }
+            silent = try c.decodeIfPresent(Bool.self, forKey: AnyKey("silent")) ?? false
+            station = Station(id: id, name: name, region: region, lat: lat, lon: lon, unmanned: unmanned,
+                              since: bounds["since"], until: bounds["until"])
         }
     }
 }
@@ -421,7 +508,7 @@ extension Scenario.Fleet: Decodable {
 extension Scenario.Time: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
-        try c.onlyKeys(["duration", "speed", "start", "batch"])
+        try c.onlyKeys(["duration", "speed", "start", "batch", "step"])
         if let d = try c.duration("duration") {
             guard d > 0 else { throw c.fail("duration", "must be more than 0") }
             durationMs = d
@@ -437,6 +524,10 @@ extension Scenario.Time: Decodable {
             start = ms
         }
         batch = try c.int("batch", 1...400) ?? 1
+        if let step = try c.duration("step") {
+            guard step >= 1_000 else { throw c.fail("step", "must be at least 1s") }
+            stepMs = step
+        }
     }
 }
 
@@ -445,6 +536,55 @@ extension Scenario.Transport: Decodable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         try c.onlyKeys(["connections"])
         connections = try c.int("connections", 1...64)
+    }
+}
+
+extension KeyedDecodingContainer where K == AnyKey {
+    /// An offset from the scenario start (`"19d2h"`) or an instant (`"2026-10-19T20:00:00+08:00"`).
+    func timeRef(_ key: String) throws -> Scenario.TimeRef? {
+        guard let text = try string(key) else { return nil }
+        if let ms = parseDuration(text, signed: false) { return .offset(ms) }
+        if text.contains("T"), let ms = parseTime(text) { return .instant(ms) }
+        throw fail(key, "\(JSONString.literal(text)) is neither an offset from the start (\"19d2h\") nor an RFC 3339 time")
+    }
+}
+
+extension Scenario.ServiceDown: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        try c.onlyKeys(["at", "duration"])
+        guard let at = try c.timeRef("at") else { throw c.fail("at", "missing (when the service is stopped)") }
+        guard let d = try c.duration("duration") else { throw c.fail("duration", "missing (how long it stays stopped)") }
+        self.at = at
+        durationMs = d
+    }
+}
+
+extension Scenario.Maintenance: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        try c.onlyKeys(["station", "at", "duration", "reason"])
+        guard let station = try c.string("station") else { throw c.fail("station", "missing") }
+        guard let at = try c.timeRef("at") else { throw c.fail("at", "missing (when the silence begins)") }
+        guard let d = try c.duration("duration") else { throw c.fail("duration", "missing") }
+        self.station = station
+        self.at = at
+        durationMs = d
+        reason = try c.string("reason") ?? "maintenance"
+    }
+}
+
+extension Scenario.ReportPeriod: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: AnyKey.self)
+        try c.onlyKeys(["from", "to"])
+        func time(_ key: String) throws -> Int64 {
+            guard let text = try c.string(key) else { throw c.fail(key, "missing (an RFC 3339 time)") }
+            guard text.contains("T"), let ms = parseTime(text) else { throw c.fail(key, "\(JSONString.literal(text)) is not an RFC 3339 time") }
+            return ms
+        }
+        from = try time("from")
+        to = try time("to")
     }
 }
 

@@ -44,6 +44,9 @@ public final class ScenarioEngine {
     public let start: Int64
     public let options: Options
     public private(set) var stats = Stats()
+    /// Told of everything a station hands to its link, in order, as it happens (history mode
+    /// records what the service will receive). Set before the first pass.
+    public var observe: ((_ station: Int, _ event: PublishEvent) -> Void)?
 
     private var models: [StationModel]
     private var nextAt: [Int64]
@@ -171,6 +174,7 @@ public final class ScenarioEngine {
         let count = nextAt.count
         let slotOf = self.slotOf
         let links = self.links
+        let observe = self.observe
         var i = 0
         while i < count {
             let due = nextAt[i]
@@ -190,6 +194,7 @@ public final class ScenarioEngine {
                     buf.removeAll(keepingCapacity: true)
                     SampleJSON.append(s, to: &buf)
                     link.sendTelemetry(buf)
+                    observe?(i, .telemetry([s]))
                     samples += 1
                 }
                 nextAt[i] = models[i].nextEventTime
@@ -246,6 +251,7 @@ public final class ScenarioEngine {
         pendingBatch[i].removeAll(keepingCapacity: true)
         guard !batch.isEmpty else { return }
         links[i].sendTelemetry(SampleJSON.encodeBatch(batch))
+        observe?(i, .telemetry(batch))
         stats.messages += 1
         let k = slotOf[i]
         if k >= 0, let wall { toOracle(batch, slot: Int(k), wall: wall) }
@@ -298,6 +304,7 @@ public final class ScenarioEngine {
         if let l = slots[k].loss, l.willAt <= at {
             slots[k].loss!.willAt = .max
             links[slots[k].station].sendStatus(online: false)
+            observe?(slots[k].station, .status(online: false))
             slots[k].oracle.status(online: false, wall: wall)
             records[l.fault].notes.append("Will `offline` published at \(at + slots[k].skew)")
         }
@@ -366,9 +373,11 @@ public final class ScenarioEngine {
             }
             // Reconnect: `online`, then what was buffered, oldest first, as one batch.
             links[i].sendStatus(online: true)
+            observe?(i, .status(online: true))
             slots[k].oracle.status(online: true, wall: wall)
             if !loss.buffer.isEmpty {
                 links[i].sendTelemetry(SampleJSON.encodeBatch(loss.buffer))
+                observe?(i, .telemetry(loss.buffer))
                 stats.messages += 1
                 toOracle(loss.buffer, slot: k, wall: wall)
             }
@@ -420,6 +429,7 @@ public final class ScenarioEngine {
         let i = slots[k].station
         if slots[k].loss == nil || slots[k].loss!.armed {
             links[i].sendTelemetry(m.payload)
+            observe?(i, .other)
             stats.badMessages += 1
             records[f].badSent += 1
             records[f].rejects.formUnion(m.reasons)
@@ -449,6 +459,7 @@ public final class ScenarioEngine {
         if s.seq == 0 && slots[k].sentAny && slots[k].loss == nil {
             // A boot: the station reconnects and says so.
             links[i].sendStatus(online: true)
+            observe?(i, .status(online: true))
             slots[k].oracle.status(online: true, wall: wall)
         }
         slots[k].sentAny = true
@@ -477,6 +488,7 @@ public final class ScenarioEngine {
         SampleJSON.append(s, to: &payload)
         for _ in 0..<slots[k].copies {
             links[i].sendTelemetry(payload)
+            observe?(i, .telemetry([s]))
             stats.messages += 1
             toOracle([s], slot: k, wall: wall)
         }
@@ -583,6 +595,16 @@ public final class ScenarioEngine {
         stats.truthLines += 1
         onTruth(line)
     }
+}
+
+/// What a station handed to its link (`ScenarioEngine.observe`).
+public enum PublishEvent: Sendable, Equatable {
+    /// One telemetry message: a sample, or a batch oldest first.
+    case telemetry([Sample])
+    /// Its retained status (`online` on a reconnect or boot, the Will's `offline`).
+    case status(online: Bool)
+    /// A misbehaving device's payload, not a sample.
+    case other
 }
 
 func formatSpeed(_ x: Double) -> String { x == x.rounded() ? String(Int64(x)) : String(x) }

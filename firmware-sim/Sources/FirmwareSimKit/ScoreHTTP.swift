@@ -120,7 +120,7 @@ enum ScoreHTTP {
         return reply
     }
 
-    private static func openConnection(_ endpoint: Endpoint, timeoutSeconds: Int) throws(ScoreError) -> Int32 {
+    static func openConnection(_ endpoint: Endpoint, timeoutSeconds: Int) throws(ScoreError) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -154,7 +154,7 @@ enum ScoreHTTP {
         throw ScoreError("cannot reach the service at \(endpoint.display): \(why)")
     }
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
+    static func errnoText() -> String { String(cString: strerror(errno)) }
 
     static func parseReply(_ data: [UInt8]) -> Reply? {
         let separator: [UInt8] = [13, 10, 13, 10]

@@ -131,9 +131,11 @@ public struct StationModel: Sendable {
     static let roomTemperature = 22.0
 
     /// `naturalMainsCuts` false: mains fails only when told to (`setOverrides`), so every
-    /// outage of a scenario run is one its fault plan injected.
+    /// outage of a scenario run is one its fault plan injected. `firstFullAt`: the first full
+    /// sample at that time instead of a random moment of the first interval (a station installed
+    /// at `start` that reports at once); the random stream is the same either way.
     public init(station: Station, seed: UInt64, start: Int64, intervalMs: Int64 = 10_000,
-                naturalMainsCuts: Bool = true) {
+                naturalMainsCuts: Bool = true, firstFullAt: Int64? = nil) {
         precondition(intervalMs > 0, "interval must be positive")
         self.station = station
         self.intervalMs = intervalMs
@@ -143,6 +145,7 @@ public struct StationModel: Sendable {
         t = start
         // Stations do not all report in the same millisecond.
         fullAt = start + Int64(rng.unit() * Double(intervalMs))
+        if let firstFullAt { fullAt = max(start, firstFullAt) }
         let hour = StationModel.localHour(start)
         let expected = StationModel.arrivalGroupsPerHour(hour: hour, traffic: traits.traffic, unmanned: station.unmanned)
             * 1.6 * traits.meanStayMinutes / 60

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""Browser tests of the live operations dashboard (GET /) and the station page.
+
+Run by scripts/browser-tests.sh, which starts mosquitto, `yizhan serve` (with an API token)
+and `firmware-sim run` on the fleet of Tests/Browser/scenario.json5, then this script with:
+
+  YIZHAN_URL       the service, e.g. http://127.0.0.1:PORT
+  YIZHAN_TOKEN     its API token
+  YIZHAN_REGISTRY  the registry the service and the simulator share
+  LEAK_STATION     the station whose leak fires an alert at once
+  SHOT_DIR         where screenshots go (dashboard.png, station.png, …)
+
+Drives Debian's chromium (headless) through Debian's chromedriver with Selenium, and asserts
+from the rendered DOM only; every wait is on a condition, never a fixed sleep.
+"""
+import json
+import os
+import re
+import sys
+import traceback
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException, UnexpectedAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+URL = os.environ["YIZHAN_URL"].rstrip("/")
+TOKEN = os.environ["YIZHAN_TOKEN"]
+REGISTRY = os.environ["YIZHAN_REGISTRY"]
+LEAK = os.environ.get("LEAK_STATION", "xss-01")
+SHOTS = os.environ.get("SHOT_DIR", "var/browser-tests")
+OPERATOR = "值班员小李"
+WAIT = float(os.environ.get("WAIT_SECONDS", "30"))
+
+os.makedirs(SHOTS, exist_ok=True)
+
+
+def registry():
+    """(id, name, region) of every registered station, from the JSON5 registry file."""
+    text = open(REGISTRY, encoding="utf-8").read()
+    out = []
+    for m in re.finditer(r'\{id: "([^"]+)", name: "((?:[^"\\]|\\.)*)", region: "(\d{6})"', text):
+        out.append((m.group(1), json.loads('"' + m.group(2) + '"'), m.group(3)))
+    return out
+
+
+STATIONS = registry()
+NAMES = {sid: name for sid, name, _ in STATIONS}
+assert STATIONS and LEAK in NAMES, f"registry {REGISTRY} has no station {LEAK}"
+
+
+def api(path):
+    with urllib.request.urlopen(URL + path, timeout=10) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+def make_driver():
+    o = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1440,1000", "--lang=zh-CN", "--force-device-scale-factor=1"]:
+        o.add_argument(a)
+    o.binary_location = "/usr/bin/chromium"
+    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+d = make_driver()
+results = []
+
+
+def wait(cond, what, timeout=None):
+    try:
+        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.1).until(lambda _: cond())
+    except TimeoutException:
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def js(script, *args):
+    return d.execute_script(script, *args)
+
+
+def ready():
+    return js("return document.body && document.body.dataset.ready === '1'")
+
+
+def open_page(path):
+    d.get(URL + path)
+    wait(ready, f"{path} to load")
+
+
+def shot(name):
+    path = os.path.join(SHOTS, name)
+    d.save_screenshot(path)
+    print(f"  screenshot {path}")
+
+
+def full_height_shot(name, width=1440):
+    """The whole page: the viewport is made as tall as the document (DevTools' device metrics)."""
+    height = js("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": width, "height": min(height, 4000), "deviceScaleFactor": 1, "mobile": False})
+    wait(lambda: js("return window.innerHeight") >= min(height, 4000) - 2, "the viewport to grow")
+    wait(lambda: js("return document.getElementById('map') === null || +document.getElementById('map').dataset.drawMs >= 0"),
+         "the map to redraw")
+    shot(name)
+    d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test(fn):
+    results.append(fn)
+    return fn
+
+
+def alert_item(station, rule="leak"):
+    items = d.find_elements(By.CSS_SELECTOR, f'#alert-list li[data-station="{station}"][data-rule="{rule}"]')
+    return items[0] if items else None
+
+
+# ---- the tests, in order (each builds on the page the previous one left) -------------------
+
+@test
+def dashboard_shows_fleet_map_and_the_firing_alert():
+    open_page("/")
+    n = len(STATIONS)
+    wait(lambda: js("return document.getElementById('map').dataset.markerCount") == str(n),
+         f"the map to hold {n} markers")
+    wait(lambda: d.find_element(By.CSS_SELECTOR, "#kpi-stations .kpi-value").text == str(n), "the station count")
+    # Every league of the fleet has a row in the summary, with its Chinese name.
+    regions = sorted({r for _, _, r in STATIONS})
+    rows = wait(lambda: d.find_elements(By.CSS_SELECTOR, "#league-table tbody tr") or None, "the league table")
+    assert [r.get_attribute("data-region") for r in rows] == regions, "one row per league"
+    assert "呼和浩特市" in rows[0].text
+    # Stations come online as the simulator's samples arrive.
+    wait(lambda: int(d.find_element(By.CSS_SELECTOR, "#kpi-online .kpi-value").text.replace(",", "") or 0) >= n - 1,
+         "the stations to be online")
+    # The leak fires at once: it is in the list, and its station is red on the map.
+    item = wait(lambda: alert_item(LEAK), "the leak alert in the list")
+    assert item.get_attribute("data-state") == "firing"
+    assert NAMES[LEAK] in item.text, "the station's name, shown as text"
+    wait(lambda: int(js("return document.getElementById('map').dataset.countCritical") or 0) >= 1,
+         "a critical marker on the map")
+    assert int(d.find_element(By.CSS_SELECTOR, "#kpi-critical .kpi-value").text) >= 1
+
+
+@test
+def device_and_registry_text_is_never_markup():
+    # The station named "<script>alert(1)</script><img …>" is on the page as text: no alert
+    # opened (Selenium would raise), no element made from it.
+    assert NAMES[LEAK].startswith("<script>")
+    item = alert_item(LEAK)
+    assert item.find_element(By.CSS_SELECTOR, ".alert-station").text == NAMES[LEAK]
+    assert js("return document.querySelectorAll('#alert-list img, #alert-list script').length") == 0
+    assert js("return document.querySelectorAll('script').length") == js(
+        "return document.querySelectorAll('script[src]').length"), "only the page's own scripts"
+
+
+@test
+def screenshot_of_the_dashboard():
+    wait(lambda: js("return document.getElementById('live-status').dataset.state") == "ok", "the live indicator")
+    full_height_shot("dashboard.png")
+
+
+@test
+def hovering_a_marker_names_the_station_and_clicking_opens_it():
+    n_index = js("""
+        const id = arguments[0];
+        const s = S.map; if (!s) return -1;
+        for (let i = 0; i < s.count; i++) if (s.codes[i] === 3) return i;   // the critical one
+        return -1;""", LEAK)
+    assert n_index >= 0, "a critical station on the map"
+    # Zoom onto it, so it is alone under the pointer, then move the pointer there.
+    js("leafletMap.setView([S.map.lat[arguments[0]], S.map.lon[arguments[0]]], 10, {animate: false});", n_index)
+    wait(lambda: js("return +document.getElementById('map').dataset.drawnCount") >= 1, "the redraw")
+    point = js("""
+        const p = leafletMap.latLngToContainerPoint([S.map.lat[arguments[0]], S.map.lon[arguments[0]]]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return [p.x - r.width / 2, p.y - r.height / 2];""", n_index)
+    m = d.find_element(By.ID, "map")
+    ActionChains(d).move_to_element_with_offset(m, int(point[0]), int(point[1])).perform()
+    tip = d.find_element(By.ID, "map-tip")
+    wait(lambda: tip.is_displayed() and NAMES[LEAK] in tip.text, "the tooltip with the station's name")
+    assert LEAK in tip.text
+    ActionChains(d).click().perform()
+    wait(lambda: d.current_url.endswith("/station/" + LEAK), "the station page")
+
+
+@test
+def station_page_shows_values_alerts_history_and_charts():
+    wait(ready, "the station page to load")
+    assert d.find_element(By.ID, "station-name").text == NAMES[LEAK]
+    assert d.find_element(By.ID, "station-state").get_attribute("data-state") == "critical"
+    wait(lambda: d.find_elements(By.CSS_SELECTOR, '#latest .metric[data-metric="leak"]'), "the latest leak value")
+    assert d.find_element(By.CSS_SELECTOR, '#latest .metric[data-metric="leak"] .metric-value').text == "漏水"
+    wait(lambda: d.find_elements(By.CSS_SELECTOR, '#open-alerts li[data-rule="leak"]'), "the open alert")
+    wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#charts .chart svg path.line")) >= 4, "charts of the metrics")
+    # The history expands to the transitions and their evidence.
+    row = d.find_element(By.CSS_SELECTOR, "#history li .history-row")
+    row.click()
+    wait(lambda: "leak = true" in d.find_element(By.CSS_SELECTOR, "#history li .history-detail").text,
+         "the evidence of the leak")
+    # Another window (the series endpoint's step).
+    d.find_element(By.CSS_SELECTOR, '#window-buttons button[data-window="6h"]').click()
+    wait(lambda: "2m" in d.find_element(By.CSS_SELECTOR, "#charts .chart .chart-title").text, "the 6 h window")
+    full_height_shot("station.png")
+
+
+@test
+def acknowledging_in_place_asks_name_and_token_and_reaches_the_server():
+    open_page("/")
+    item = wait(lambda: alert_item(LEAK), "the leak alert")
+    alert_id = item.get_attribute("data-alert-id")
+    assert api(f"/api/v1/alerts/{alert_id}")["acked_by"] is None
+    item.find_element(By.CSS_SELECTOR, 'button[data-action="ack"]').click()
+    # First the operator's name (asked once, kept), then the API answers 401: the token.
+    name = wait(lambda: d.find_elements(By.ID, "dlg-name") or None, "the name prompt")[0]
+    name.send_keys(OPERATOR)
+    d.find_element(By.ID, "dlg-ok").click()
+    token = wait(lambda: d.find_elements(By.ID, "dlg-token") or None, "the token prompt")[0]
+    token.send_keys(TOKEN)
+    d.find_element(By.ID, "dlg-ok").click()
+    wait(lambda: api(f"/api/v1/alerts/{alert_id}")["acked_by"] == OPERATOR, "acked_by on the server")
+    wait(lambda: (alert_item(LEAK) or item).get_attribute("data-acked") == "1", "the list to show the ack")
+    assert OPERATOR in alert_item(LEAK).text
+    assert js("return sessionStorage.getItem('yizhan.token')") == TOKEN, "the token is kept for the tab"
+
+
+@test
+def silencing_in_place():
+    item = alert_item(LEAK)
+    item.find_element(By.CSS_SELECTOR, 'button[data-action="silence"]').click()
+    reason = wait(lambda: d.find_elements(By.ID, "dlg-reason") or None, "the silence dialog")[0]
+    reason.send_keys("维修人员已出发")
+    d.find_element(By.ID, "dlg-ok").click()
+    wait(lambda: any("已静默" in t.text for t in d.find_elements(By.CSS_SELECTOR, ".toast")), "the silence to be confirmed")
+
+
+@test
+def filters_by_league_severity_and_state():
+    league = Select(d.find_element(By.ID, "league-filter"))
+    league.select_by_value("150200")
+    baotou = len([s for s in STATIONS if s[2] == "150200"])
+    wait(lambda: js("return document.getElementById('map').dataset.markerCount") == str(baotou), "Baotou's markers")
+    wait(lambda: alert_item(LEAK) is None, "Hohhot's alert to be filtered out")
+    league.select_by_value("150100")
+    wait(lambda: alert_item(LEAK) is not None, "Hohhot's alert")
+    Select(d.find_element(By.ID, "alert-severity")).select_by_value("warning")
+    wait(lambda: alert_item(LEAK) is None, "only warnings")
+    Select(d.find_element(By.ID, "alert-severity")).select_by_value("")
+    Select(d.find_element(By.ID, "alert-state")).select_by_value("unacked")
+    wait(lambda: alert_item(LEAK) is None, "acked alerts hidden from 'unacknowledged'")
+    Select(d.find_element(By.ID, "alert-state")).select_by_value("acked")
+    wait(lambda: alert_item(LEAK) is not None, "acked alerts")
+    league.select_by_value("")
+    Select(d.find_element(By.ID, "alert-state")).select_by_value("open")
+
+
+@test
+def station_list_rejects_and_reports():
+    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="stations"]').click()
+    wait(lambda: d.find_elements(By.CSS_SELECTOR, "#station-table tbody tr"), "the station list")
+    first = d.find_element(By.CSS_SELECTOR, "#station-table tbody tr")
+    assert first.get_attribute("data-station") == LEAK, "the critical station first"
+    assert NAMES[LEAK] in first.text
+    box = d.find_element(By.ID, "station-search")
+    box.send_keys("包头")
+    wait(lambda: {r.get_attribute("data-station") for r in d.find_elements(By.CSS_SELECTOR, "#station-table tbody tr")}
+         == {s for s, _, r in STATIONS if r == "150200"}, "the search")
+    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="rejects"]').click()
+    wait(lambda: d.find_elements(By.CSS_SELECTOR, "#reject-table tbody tr"), "the rejected input")
+    shot("rejects.png")
+    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="reports"]').click()
+    link = d.find_element(By.ID, "report-current").get_attribute("href")
+    assert "/api/v1/reports/uptime?format=html" in link
+    with urllib.request.urlopen(link, timeout=30) as r:
+        assert r.status == 200 and "text/html" in r.headers.get("Content-Type", "")
+
+
+@test
+def english_is_one_click_away_and_remembered():
+    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="overview"]').click()
+    d.find_element(By.ID, "lang-switch").click()
+    wait(lambda: d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "Yizhan Operations", "English")
+    open_page("/")
+    assert d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "Yizhan Operations", "kept in localStorage"
+    wait(lambda: alert_item(LEAK), "the alert")
+    assert "Leak" in alert_item(LEAK).text
+    shot("dashboard-en.png")
+    d.find_element(By.ID, "lang-switch").click()
+    wait(lambda: d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "驿站运维监控", "Chinese again")
+
+
+@test
+def the_page_fetched_nothing_from_elsewhere_and_logged_no_errors():
+    origins = set(js("return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)"))
+    assert origins <= {URL}, f"requests outside the service: {origins - {URL}}"
+    # The one 401 is the ack before the token was given (the page then asks for it).
+    errors = [e for e in d.get_log("browser") if e["level"] == "SEVERE"
+              and not ("/ack" in e["message"] and "401" in e["message"])]
+    assert not errors, f"console errors: {errors}"
+
+
+passed = failed = 0
+try:
+    for fn in results:
+        try:
+            fn()
+            passed += 1
+            print(f"ok   {fn.__name__}")
+        except (AssertionError, UnexpectedAlertPresentException, Exception) as e:  # noqa: B014
+            failed += 1
+            print(f"FAIL {fn.__name__}: {e}")
+            traceback.print_exc()
+            try:
+                shot(f"failed-{fn.__name__}.png")
+            except Exception:
+                pass
+finally:
+    d.quit()
+print(f"browser: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
