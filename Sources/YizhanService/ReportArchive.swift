@@ -10,16 +10,22 @@ final class ReportArchive: @unchecked Sendable {
     let directory: URL
     private let reports: UptimeReports
     private let graceMs: Int64
+    private let clock: @Sendable () -> Int64
+    /// When the service first received anything; months before it are never written.
+    private let firstKnown: @Sendable () -> Int64?
     private let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var thread: Thread?
     private let stopRequested = NSCondition()
     private var stopping = false
 
-    init(directory: String, reports: UptimeReports, graceMs: Int64, log: @escaping @Sendable (String) -> Void) {
+    init(directory: String, reports: UptimeReports, graceMs: Int64, clock: @escaping @Sendable () -> Int64,
+         firstKnown: @escaping @Sendable () -> Int64?, log: @escaping @Sendable (String) -> Void) {
         self.directory = URL(fileURLWithPath: directory)
         self.reports = reports
         self.graceMs = graceMs
+        self.clock = clock
+        self.firstKnown = firstKnown
         self.log = log
     }
 
@@ -31,8 +37,10 @@ final class ReportArchive: @unchecked Sendable {
         let writtenAt: Int64
     }
 
-    /// The months written so far, oldest first.
+    /// The months written so far, oldest first; a month that has just closed is written first,
+    /// so the list never lags the clock.
     func list() -> [Entry] {
+        catchUp()
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.sorted().compactMap { name -> Entry? in
             guard ReportPeriod.parseMonth(name) != nil,
@@ -55,11 +63,12 @@ final class ReportArchive: @unchecked Sendable {
         directory.appendingPathComponent(month).appendingPathComponent("uptime.\(format.fileExtension)")
     }
 
-    /// Writes every closed month not yet written, from the month of `firstKnown` on (the first
-    /// time the service received anything); returns the months written.
+    /// Writes every closed month not yet written, from the month the service first received
+    /// anything on; returns the months written.
     @discardableResult
-    func writeClosedMonths(now: Int64, firstKnown: Int64?) -> [String] {
-        guard let firstKnown else { return [] }
+    func catchUp() -> [String] {
+        let now = clock()
+        guard let firstKnown = firstKnown() else { return [] }
         lock.lock()
         defer { lock.unlock() }
         let zone = reports.timeZone
@@ -96,10 +105,10 @@ final class ReportArchive: @unchecked Sendable {
     }
 
     /// Checks every few seconds (and at once) whether a month has closed.
-    func start(clock: @escaping @Sendable () -> Int64, firstKnown: @escaping @Sendable () -> Int64?) {
+    func start() {
         let t = Thread { [self] in
             while true {
-                writeClosedMonths(now: clock(), firstKnown: firstKnown())
+                catchUp()
                 stopRequested.lock()
                 if !stopping { _ = stopRequested.wait(until: Date().addingTimeInterval(5)) }
                 let done = stopping

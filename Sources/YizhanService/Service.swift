@@ -119,8 +119,8 @@ public final class Service: @unchecked Sendable {
                                 apiToken: config.apiToken, clock: clock)
         let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
                                     config: config, clock: clock)
-        let archive = ReportArchive(directory: config.reportsDirectory, reports: reports,
-                                    graceMs: config.reportGraceMs, log: { Log.line($0) })
+        let archive = ReportArchive(directory: config.reportsDirectory, reports: reports, graceMs: config.reportGraceMs,
+                                    clock: clock, firstKnown: { try? reader.firstReceiving() }, log: { Log.line($0) })
         self.archive = archive
         let api = OperatorAPI(reader: reader, pipeline: pipeline, registry: registry, status: status,
                               metrics: metrics, config: config, alerts: alertAPI,
@@ -146,7 +146,7 @@ public final class Service: @unchecked Sendable {
         }
         try connect(to: brokerAddress, pipeline: pipeline)
         try startDispatch(pipeline)
-        archive.start(clock: clock, firstKnown: { try? reader.firstReceiving() })
+        archive.start()
     }
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
