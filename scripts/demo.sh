@@ -26,6 +26,7 @@ for _ in $(seq 1 300); do
 done
 broker=$(grep -o 'listening on mqtt://[0-9.:]*' "$log" | head -1 | sed 's/listening on //')
 echo "demo: service ready, embedded broker at $broker; starting $stations simulated stations" >&2
+echo "demo: the dashboard is on http://${HTTP:-127.0.0.1:8080}/ (open it in a browser)" >&2
 echo "demo: try  curl -s http://${HTTP:-127.0.0.1:8080}/api/v1/stations | head -c 600" >&2
 "$bin/firmware-sim" run --broker "$broker" --registry var/demo-stations.json5 --interval "${INTERVAL:-2s}" --seed 7 &
 sim=$!

@@ -21,7 +21,8 @@ import traceback
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, UnexpectedAlertPresentException
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                        TimeoutException, UnexpectedAlertPresentException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -72,10 +73,32 @@ results = []
 
 
 def wait(cond, what, timeout=None):
+    """Waits until cond() is truthy. The pages re-render live data, so an element found a
+    moment ago may be gone, or not there yet: both just mean "look again"."""
     try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.1).until(lambda _: cond())
+        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException, NoSuchElementException]).until(lambda _: cond())
     except TimeoutException:
         raise AssertionError(f"timed out waiting for {what}")
+
+
+def click(css, what=None):
+    """Clicks the element that matches `css` now (found afresh until the click lands)."""
+    def attempt():
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        if not found:
+            return False
+        found[0].click()
+        return True
+    wait(attempt, what or css)
+
+
+def text(css):
+    """The text of the element that matches `css` now ("" when there is none)."""
+    def attempt():
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        return (found[0].text if found else "",)
+    return wait(attempt, css)[0]
 
 
 def js(script, *args):
@@ -127,22 +150,21 @@ def dashboard_shows_fleet_map_and_the_firing_alert():
     n = len(STATIONS)
     wait(lambda: js("return document.getElementById('map').dataset.markerCount") == str(n),
          f"the map to hold {n} markers")
-    wait(lambda: d.find_element(By.CSS_SELECTOR, "#kpi-stations .kpi-value").text == str(n), "the station count")
+    wait(lambda: text("#kpi-stations .kpi-value") == str(n), "the station count")
     # Every league of the fleet has a row in the summary, with its Chinese name.
     regions = sorted({r for _, _, r in STATIONS})
-    rows = wait(lambda: d.find_elements(By.CSS_SELECTOR, "#league-table tbody tr") or None, "the league table")
-    assert [r.get_attribute("data-region") for r in rows] == regions, "one row per league"
-    assert "呼和浩特市" in rows[0].text
+    wait(lambda: [r.get_attribute("data-region") for r in d.find_elements(By.CSS_SELECTOR, "#league-table tbody tr")]
+         == regions, "one row per league")
+    assert "呼和浩特市" in text("#league-table tbody tr")
     # Stations come online as the simulator's samples arrive.
-    wait(lambda: int(d.find_element(By.CSS_SELECTOR, "#kpi-online .kpi-value").text.replace(",", "") or 0) >= n - 1,
+    wait(lambda: int(text("#kpi-online .kpi-value").replace(",", "").replace("—", "") or 0) >= n - 1,
          "the stations to be online")
     # The leak fires at once: it is in the list, and its station is red on the map.
-    item = wait(lambda: alert_item(LEAK), "the leak alert in the list")
-    assert item.get_attribute("data-state") == "firing"
-    assert NAMES[LEAK] in item.text, "the station's name, shown as text"
+    wait(lambda: alert_item(LEAK) and alert_item(LEAK).get_attribute("data-state") == "firing", "the leak alert in the list")
+    wait(lambda: NAMES[LEAK] in alert_item(LEAK).text, "the station's name, shown as text")
     wait(lambda: int(js("return document.getElementById('map').dataset.countCritical") or 0) >= 1,
          "a critical marker on the map")
-    assert int(d.find_element(By.CSS_SELECTOR, "#kpi-critical .kpi-value").text) >= 1
+    wait(lambda: int(text("#kpi-critical .kpi-value").replace("—", "") or 0) >= 1, "the critical count")
 
 
 @test
@@ -150,8 +172,7 @@ def device_and_registry_text_is_never_markup():
     # The station named "<script>alert(1)</script><img …>" is on the page as text: no alert
     # opened (Selenium would raise), no element made from it.
     assert NAMES[LEAK].startswith("<script>")
-    item = alert_item(LEAK)
-    assert item.find_element(By.CSS_SELECTOR, ".alert-station").text == NAMES[LEAK]
+    wait(lambda: alert_item(LEAK).find_element(By.CSS_SELECTOR, ".alert-station").text == NAMES[LEAK], "the name as text")
     assert js("return document.querySelectorAll('#alert-list img, #alert-list script').length") == 0
     assert js("return document.querySelectorAll('script').length") == js(
         "return document.querySelectorAll('script[src]').length"), "only the page's own scripts"
@@ -190,30 +211,26 @@ def hovering_a_marker_names_the_station_and_clicking_opens_it():
 @test
 def station_page_shows_values_alerts_history_and_charts():
     wait(ready, "the station page to load")
-    assert d.find_element(By.ID, "station-name").text == NAMES[LEAK]
-    assert d.find_element(By.ID, "station-state").get_attribute("data-state") == "critical"
-    wait(lambda: d.find_elements(By.CSS_SELECTOR, '#latest .metric[data-metric="leak"]'), "the latest leak value")
-    assert d.find_element(By.CSS_SELECTOR, '#latest .metric[data-metric="leak"] .metric-value').text == "漏水"
+    wait(lambda: text("#station-name") == NAMES[LEAK], "the station's name as the title")
+    wait(lambda: d.find_element(By.ID, "station-state").get_attribute("data-state") == "critical", "the critical badge")
+    wait(lambda: text('#latest .metric[data-metric="leak"] .metric-value') == "漏水", "the latest leak value")
     wait(lambda: d.find_elements(By.CSS_SELECTOR, '#open-alerts li[data-rule="leak"]'), "the open alert")
     wait(lambda: len(d.find_elements(By.CSS_SELECTOR, "#charts .chart svg path.line")) >= 4, "charts of the metrics")
     # The history expands to the transitions and their evidence.
-    row = d.find_element(By.CSS_SELECTOR, "#history li .history-row")
-    row.click()
-    wait(lambda: "leak = true" in d.find_element(By.CSS_SELECTOR, "#history li .history-detail").text,
-         "the evidence of the leak")
+    click("#history li .history-row", "the history row")
+    wait(lambda: "leak = true" in text("#history li .history-detail"), "the evidence of the leak")
     # Another window (the series endpoint's step).
-    d.find_element(By.CSS_SELECTOR, '#window-buttons button[data-window="6h"]').click()
-    wait(lambda: "2m" in d.find_element(By.CSS_SELECTOR, "#charts .chart .chart-title").text, "the 6 h window")
+    click('#window-buttons button[data-window="6h"]')
+    wait(lambda: "2m" in text("#charts .chart .chart-title"), "the 6 h window")
     full_height_shot("station.png")
 
 
 @test
 def acknowledging_in_place_asks_name_and_token_and_reaches_the_server():
     open_page("/")
-    item = wait(lambda: alert_item(LEAK), "the leak alert")
-    alert_id = item.get_attribute("data-alert-id")
+    alert_id = wait(lambda: alert_item(LEAK) and alert_item(LEAK).get_attribute("data-alert-id"), "the leak alert")
     assert api(f"/api/v1/alerts/{alert_id}")["acked_by"] is None
-    item.find_element(By.CSS_SELECTOR, 'button[data-action="ack"]').click()
+    click(f'#alert-list li[data-alert-id="{alert_id}"] button[data-action="ack"]', "the ack button")
     # First the operator's name (asked once, kept), then the API answers 401: the token.
     name = wait(lambda: d.find_elements(By.ID, "dlg-name") or None, "the name prompt")[0]
     name.send_keys(OPERATOR)
@@ -222,15 +239,14 @@ def acknowledging_in_place_asks_name_and_token_and_reaches_the_server():
     token.send_keys(TOKEN)
     d.find_element(By.ID, "dlg-ok").click()
     wait(lambda: api(f"/api/v1/alerts/{alert_id}")["acked_by"] == OPERATOR, "acked_by on the server")
-    wait(lambda: (alert_item(LEAK) or item).get_attribute("data-acked") == "1", "the list to show the ack")
-    assert OPERATOR in alert_item(LEAK).text
+    wait(lambda: alert_item(LEAK).get_attribute("data-acked") == "1", "the list to show the ack")
+    wait(lambda: OPERATOR in alert_item(LEAK).text, "the operator's name in the list")
     assert js("return sessionStorage.getItem('yizhan.token')") == TOKEN, "the token is kept for the tab"
 
 
 @test
 def silencing_in_place():
-    item = alert_item(LEAK)
-    item.find_element(By.CSS_SELECTOR, 'button[data-action="silence"]').click()
+    click(f'#alert-list li[data-station="{LEAK}"][data-rule="leak"] button[data-action="silence"]', "the silence button")
     reason = wait(lambda: d.find_elements(By.ID, "dlg-reason") or None, "the silence dialog")[0]
     reason.send_keys("维修人员已出发")
     d.find_element(By.ID, "dlg-ok").click()
@@ -259,20 +275,20 @@ def filters_by_league_severity_and_state():
 
 @test
 def station_list_rejects_and_reports():
-    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="stations"]').click()
-    wait(lambda: d.find_elements(By.CSS_SELECTOR, "#station-table tbody tr"), "the station list")
-    first = d.find_element(By.CSS_SELECTOR, "#station-table tbody tr")
-    assert first.get_attribute("data-station") == LEAK, "the critical station first"
-    assert NAMES[LEAK] in first.text
+    click('#tabs a[data-view="stations"]')
+    wait(lambda: d.find_element(By.CSS_SELECTOR, "#station-table tbody tr").get_attribute("data-station") == LEAK,
+         "the critical station first in the list")
+    wait(lambda: NAMES[LEAK] in text("#station-table tbody tr"), "its name as text")
     box = d.find_element(By.ID, "station-search")
     box.send_keys("包头")
     wait(lambda: {r.get_attribute("data-station") for r in d.find_elements(By.CSS_SELECTOR, "#station-table tbody tr")}
          == {s for s, _, r in STATIONS if r == "150200"}, "the search")
-    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="rejects"]').click()
+    click('#tabs a[data-view="rejects"]')
     wait(lambda: d.find_elements(By.CSS_SELECTOR, "#reject-table tbody tr"), "the rejected input")
     shot("rejects.png")
-    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="reports"]').click()
-    link = d.find_element(By.ID, "report-current").get_attribute("href")
+    click('#tabs a[data-view="reports"]')
+    link = wait(lambda: "from=" in (d.find_element(By.ID, "report-current").get_attribute("href") or "")
+                and d.find_element(By.ID, "report-current").get_attribute("href"), "the report link")
     assert "/api/v1/reports/uptime?format=html" in link
     with urllib.request.urlopen(link, timeout=30) as r:
         assert r.status == 200 and "text/html" in r.headers.get("Content-Type", "")
@@ -280,16 +296,15 @@ def station_list_rejects_and_reports():
 
 @test
 def english_is_one_click_away_and_remembered():
-    d.find_element(By.CSS_SELECTOR, '#tabs a[data-view="overview"]').click()
-    d.find_element(By.ID, "lang-switch").click()
-    wait(lambda: d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "Yizhan Operations", "English")
+    click('#tabs a[data-view="overview"]')
+    click("#lang-switch")
+    wait(lambda: text(".brand-text strong") == "Yizhan Operations", "English")
     open_page("/")
     assert d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "Yizhan Operations", "kept in localStorage"
-    wait(lambda: alert_item(LEAK), "the alert")
-    assert "Leak" in alert_item(LEAK).text
+    wait(lambda: alert_item(LEAK) and "Leak" in alert_item(LEAK).text, "the alert in English")
     shot("dashboard-en.png")
-    d.find_element(By.ID, "lang-switch").click()
-    wait(lambda: d.find_element(By.CSS_SELECTOR, ".brand-text strong").text == "驿站运维监控", "Chinese again")
+    click("#lang-switch")
+    wait(lambda: text(".brand-text strong") == "驿站运维监控", "Chinese again")
 
 
 @test

@@ -32,7 +32,8 @@ async function boot() {
   I18N.onChange(() => { renderAll(); buildLegend(); });
   await Leagues.load();
   try { S.config = await API.get("/api/v1/dashboard/config"); } catch (e) { /* defaults */ }
-  setupMap();
+  if (window.L) setupMap();
+  else clear(document.getElementById("map")).append(el("p", { class: "empty map-missing" }, I18N.t("map.missing")));
   showView();
   await poll();
   document.body.dataset.ready = "1";
@@ -92,8 +93,14 @@ async function poll() {
     setLive("lost");
     next = POLL_MS * 2;
   }
-  setTimeout(poll, next);
+  // A tab nobody looks at polls less often; it catches up at once when shown again.
+  pollTimer = setTimeout(poll, document.hidden ? Math.max(next, 15000) : next);
 }
+
+let pollTimer = null;
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && pollTimer !== null) { clearTimeout(pollTimer); pollTimer = null; poll(); }
+});
 
 function setLive(state) {
   const box = document.getElementById("live-status");
@@ -113,12 +120,9 @@ async function applyReset(live) {
 
 function applyDelta(live) {
   if (live.map && live.map.i.length && S.map) {
-    for (let k = 0; k < live.map.i.length; k++) {
-      S.map.codes[live.map.i[k]] = live.map.s[k];
-      layer.setState(live.map.i[k], live.map.s[k]);
-    }
-    layer.redraw();
-    updateLegendCounts();
+    // S.map.codes is the layer's own array: one write updates both.
+    for (let k = 0; k < live.map.i.length; k++) S.map.codes[live.map.i[k]] = live.map.s[k];
+    if (layer) { layer.redraw(); updateLegendCounts(); }
   }
   let alertsChanged = false;
   for (const a of live.alerts || []) { rememberAlert(a); alertsChanged = true; }
@@ -166,14 +170,13 @@ async function loadMap() {
   const first = !S.map;
   S.map = { count: n, lat, lon, codes, regions, generation: header.generation, bytes: buf.byteLength };
   S.tips = new Map();
+  if (first) fillLeagueSelect();
+  if (!leafletMap) { applyLeague(false); return; }
   const c = leafletMap.getContainer();
   c.dataset.payloadBytes = String(buf.byteLength);
   c.dataset.stationCount = String(n);
   layer.setData(lat, lon, codes);
-  if (first) {
-    await BaseMap.add(leafletMap, S.config, regions.map((g) => g.code), Object.fromEntries(regions.map((g) => [g.code, g.count])));
-    fillLeagueSelect();
-  }
+  if (first) await BaseMap.add(leafletMap, S.config, regions.map((g) => g.code), Object.fromEntries(regions.map((g) => [g.code, g.count])));
   applyLeague(false);
   if (first) fitToStations();
 }
@@ -306,10 +309,12 @@ function fillLeagueSelect() {
 }
 
 function applyLeague(fit) {
-  const [from, to] = leagueRange();
-  layer.setRange(from, to);
-  updateLegendCounts();
-  if (fit) fitToStations();
+  if (layer) {
+    const [from, to] = leagueRange();
+    layer.setRange(from, to);
+    updateLegendCounts();
+    if (fit) fitToStations();
+  }
   renderAll();
   if (S.view === "stations") { S.stationsOffset = 0; loadStations(); }
 }
@@ -317,6 +322,7 @@ function applyLeague(fit) {
 // ---- rendering -----------------------------------------------------------------------------
 
 function renderAll() {
+  document.title = I18N.t("app.title") + " · Yizhan";
   renderSummary();
   renderAlerts();
   setLive(document.getElementById("live-status").dataset.state === "lost" ? "lost" : "ok");

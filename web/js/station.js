@@ -39,11 +39,14 @@ async function refresh() {
       API.get("/api/v1/dashboard/stations/" + encodeURIComponent(STATION_ID)).catch(() => null),
       API.get("/api/v1/alerts?station=" + encodeURIComponent(STATION_ID) + "&limit=200"),
     ]);
+    const alertsChanged = JSON.stringify(alerts) !== JSON.stringify(P.alerts);
     P.station = station; P.row = row; P.alerts = alerts;
     box.dataset.state = "ok";
     box.querySelector(".live-text").textContent = I18N.t("live.ok") + " · " + I18N.t("live.updated") + " " + Time.short(Date.now());
     renderStation();
-    renderAlertsSection();
+    // Rebuilt only when something changed, so an open history row or a button under the
+    // pointer is not replaced every 5 s.
+    if (alertsChanged) renderAlertsSection();
     const metrics = Object.keys(station.latest || {}).sort(metricOrder);
     const metricsChanged = metrics.join() !== P.metrics.join();
     P.metrics = metrics;

@@ -8,10 +8,12 @@ const STATE_NAMES = ["ok", "warning", "major", "critical", "offline", "nodata"];
 const STATE_COLORS = {
   ok: "#1f9d55", warning: "#d9a400", major: "#ee7a14", critical: "#d62d20", offline: "#4b5563", nodata: "#b8c0cc",
 };
+const STATE_RIMS = { warning: "#7a5c00", major: "#9a4a05", critical: "#8e1c14", offline: "#1f2937" };
 // Drawn last = on top: what needs a person.
 const DRAW_ORDER = [5, 0, 1, 2, 4, 3];
 
-const StationLayer = L.Layer.extend({
+// Null when Leaflet is missing (libjs-leaflet not installed): the page works on without a map.
+const StationLayer = !window.L ? null : L.Layer.extend({
   initialize(options) {
     L.setOptions(this, options);
     this._count = 0;
@@ -163,13 +165,13 @@ const StationLayer = L.Layer.extend({
       if (!any) continue;
       ctx.fillStyle = STATE_COLORS[STATE_NAMES[code]];
       ctx.fill();
-      // A white rim for the few that need a person; quiet dots get one only when zoomed in
-      // (rims of a dense cluster would wash it out).
+      // Quiet dots get a white rim only when zoomed in (rims of a dense cluster would wash it out).
       if (code === 0 || code === 5) {
         if (r >= 4.5) { ctx.lineWidth = 1; ctx.strokeStyle = "rgba(255,255,255,0.85)"; ctx.stroke(); }
       } else if (r > 2.1) {
-        ctx.lineWidth = 1.2;
-        ctx.strokeStyle = "rgba(255,255,255,0.95)";
+        // A darker rim of the same hue: a pile of overlapping alarms stays saturated.
+        ctx.lineWidth = 1.1;
+        ctx.strokeStyle = STATE_RIMS[STATE_NAMES[code]];
         ctx.stroke();
       }
     }
