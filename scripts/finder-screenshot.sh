@@ -51,6 +51,6 @@ for _ in $(seq 1 100); do
   n=$(curl -s "http://127.0.0.1:$port/api/v1/public/stations" | grep -o "\"status\":\"working\"" | wc -l || true)
   [ "$n" -ge 4 ] && break; sleep 0.1
 done
-chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=390,1400 \
+chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=${SIZE:-390,844} \
   --virtual-time-budget=5000 --screenshot="$out" "http://127.0.0.1:$port/find?lat=40.8445&lon=111.6760" 2>/dev/null
 echo "wrote $out"

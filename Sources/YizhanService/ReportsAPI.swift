@@ -63,7 +63,7 @@ struct ReportsAPI: Sendable {
             return .json(404, JSONText.error("no written report for \(month) (a month is written once it has closed, plus the grace period)"))
         }
         return HTTPResponse(status: 200, contentType: format.contentType, body: body,
-                            headers: Self.download(format, name: "uptime-\(month)"))
+                            headers: Self.download(format, name: "uptime-\(month)") + Self.pagePolicy(format, body))
     }
 
     private static func format(_ text: String?) throws -> ReportFormat {
@@ -76,7 +76,7 @@ struct ReportsAPI: Sendable {
 
     private static func response(_ body: String, _ format: ReportFormat) -> HTTPResponse {
         HTTPResponse(status: 200, contentType: format.contentType, body: Array(body.utf8),
-                     headers: download(format, name: "uptime"))
+                     headers: download(format, name: "uptime") + pagePolicy(format, Array(body.utf8)))
     }
 
     /// CSV comes as a file to open in a spreadsheet; the rest shows in the browser.

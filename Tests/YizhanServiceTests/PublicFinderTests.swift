@@ -184,9 +184,27 @@ import YizhanIngest
     }
 
     @Test func connectionLimitFollowsTheDescriptorLimit() {
-        #expect(HTTPLimits.connections(descriptors: 1024, threads: 4) == 384)
-        #expect(HTTPLimits.connections(descriptors: 20_000, threads: 4) == 4096)
+        #expect(HTTPLimits.connections(descriptors: 1024, threads: 4) == 768)
+        #expect(HTTPLimits.connections(descriptors: 20_000, threads: 4) == 768)
+        #expect(HTTPLimits.connections(descriptors: 800, threads: 4) == 544)
         #expect(HTTPLimits.connections(descriptors: 256, threads: 4) == 64)
         #expect(HTTPLimits.connections(descriptors: 256, threads: 128) == 128)
+    }
+}
+
+/// The uptime report's HTML keeps its own inline style and sorter under the strict policy.
+@Suite struct ReportPagePolicyTests {
+    @Test func exactlyTheHeadStyleAndTheClosingScriptAreHashed() {
+        let css = "body{font:12px sans-serif}"
+        let js = "document.querySelectorAll('th').length;"
+        let page = "<!DOCTYPE html><html><head><style>\(css)</style></head><body><main><p>&lt;script&gt;x</p>"
+            + "<script>alert('injected')</script></main>\n<script>\(js)</script>\n</body></html>\n"
+        let headers = ReportsAPI.pagePolicy(.html, Array(page.utf8))
+        let csp = headers.first { $0.0 == "Content-Security-Policy" }?.1 ?? ""
+        #expect(csp.contains("script-src 'self' \(ContentSecurityPolicy.hashSource(js))"))
+        #expect(csp.contains("style-src 'self' \(ContentSecurityPolicy.hashSource(css))"))
+        #expect(!csp.contains(ContentSecurityPolicy.hashSource("alert('injected')")))
+        #expect(ReportsAPI.pagePolicy(.json, Array("{}".utf8)).isEmpty)
+        #expect(ReportsAPI.pagePolicy(.csv, []).isEmpty)
     }
 }

@@ -76,7 +76,7 @@ import YizhanCore
             "--config", path, "--broker", "mqtt://[::1]:1999", "--db", "d.db", "--http", "[::1]:8081",
             "--rules", "r.json5", "--stations", "s.json5", "--webhook", "https://hook.example/x",
             "--api-token", "tok", "--client-id", "cid", "--topic-prefix", "fleet/v2",
-            "--alertmanager", "http://127.0.0.1:9093",
+            "--alertmanager", "http://127.0.0.1:9093", "--clock", "file:/run/sim/clock",
         ], environment: [:])
         var expected = ServiceConfig()
         expected.broker = "mqtt://[::1]:1999"
@@ -89,9 +89,10 @@ import YizhanCore
         expected.clientID = "cid"
         expected.topicPrefix = "fleet/v2"
         expected.alertmanager = "http://127.0.0.1:9093"
+        expected.clock = "file:/run/sim/clock"
         #expect(config == expected)
         #expect(ServeSettings.flagNames == ["config", "broker", "db", "http", "rules", "stations", "webhook",
-                                            "alertmanager", "api-token", "client-id", "topic-prefix"])
+                                            "alertmanager", "api-token", "client-id", "topic-prefix", "clock"])
     }
 
     @Test func apiTokenFromTheEnvironmentOnlyWithoutTheFlag() throws {

@@ -321,7 +321,7 @@ enum FinderPage {
         var box = $("map");
         box.textContent = "";
         if (!position || !shown.length) return;
-        var NS = "http://www.w3.org/2000/svg", W = 340, H = 200, pad = 16;
+        var NS = "http://www.w3.org/2000/svg", W = 340, H = 150, pad = 14;
         var cosLat = Math.cos(position.lat * Math.PI / 180), maxR = 1;
         // Far-away stations would squash the near ones into a dot: keep those within three
         // times the distance of the fifth nearest (and at least 1 km).
