@@ -6,6 +6,7 @@ import YizhanProcess
 struct ReportBenchmark {
     let sizes: [Int]
     let runs: Int
+    let keep: String?
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
@@ -17,23 +18,28 @@ struct ReportBenchmark {
         }
         let zone = ReportTimeZone.shanghai
         let month = ReportPeriod.month(LocalDate(year: 2026, month: 10, day: 1)!, timeZone: zone).span
-        print("report-bench: the uptime report of 2026-10 (Asia/Shanghai) over HTTP, \(runs) runs per format")
-        print("machine: \(Machine.describe())")
+        say("report-bench: the uptime report of 2026-10 (Asia/Shanghai) over HTTP, \(runs) runs per format")
+        say("machine: \(Machine.describe())")
         for size in sizes {
-            let work = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-report-bench-\(getpid())-\(size)")
+            let work = keep.map { URL(fileURLWithPath: $0).appendingPathComponent("\(size)") }
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-report-bench-\(getpid())-\(size)")
             try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: work) }
+            defer { if keep == nil { try? FileManager.default.removeItem(at: work) } }
             let stations = FleetPlan.generate(count: size, seed: 1)
             let registry = work.appendingPathComponent("stations.json5").path
             try RegistryFile.write(stations, to: registry)
             let db = work.appendingPathComponent("yizhan.db").path
-            let built = Date()
-            let figures = try ReportStoreBuilder(stations: stations, month: month, timeZone: zone)
-                .build(at: db) { progress("\(size) stations: \($0)") }
-            let size_b = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0
-            print(String(format: "%d stations: store of %d alerts, %d maintenance silences, %d station-days (%.0f MB), built in %.1f s",
-                         size, figures.alerts, figures.silences, figures.stationDays, Double(size_b) / 1e6,
-                         Date().timeIntervalSince(built)))
+            if !FileManager.default.fileExists(atPath: db) {
+                let built = Date()
+                let figures = try ReportStoreBuilder(stations: stations, month: month, timeZone: zone)
+                    .build(at: db) { progress("\(size) stations: \($0)") }
+                let bytes = (try? FileManager.default.attributesOfItem(atPath: db)[.size] as? Int) ?? 0
+                say(String(format: "%d stations: store of %d alerts, %d maintenance silences, %d station-days (%.0f MB), built in %.1f s",
+                             size, figures.alerts, figures.silences, figures.stationDays, Double(bytes) / 1e6,
+                             Date().timeIntervalSince(built)))
+            } else {
+                say("\(size) stations: reusing the store in \(work.path)")
+            }
             try measure(size: size, yizhan: yizhan, db: db, registry: registry, work: work, month: month)
         }
     }
@@ -47,7 +53,7 @@ struct ReportBenchmark {
         let service = try ChildProcess(executable: yizhan, arguments: [
             "serve", "--config", emptyConfig, "--db", db, "--stations", registry, "--rules", rules,
             "--http", "127.0.0.1:\(port)", "--broker", "embedded",
-        ], stderrPath: work.appendingPathComponent("service.log").path)
+        ], stdoutPath: work.appendingPathComponent("service.log").path, stderrPath: work.appendingPathComponent("service.log").path)
         defer { _ = service.terminate() }
         let deadline = Date().addingTimeInterval(300)
         while LoopbackHTTP.request(port: port, path: "/readyz")?.status != 200 {
@@ -74,11 +80,16 @@ struct ReportBenchmark {
                 bytes = reply.body.utf8.count
             }
             seconds.sort()
-            print(String(format: "%d stations, %@: median %.3f s (min %.3f, max %.3f) over %d runs, %.1f MB",
+            say(String(format: "%d stations, %@: median %.3f s (min %.3f, max %.3f) over %d runs, %.1f MB",
                          size, format, seconds[seconds.count / 2], seconds.first!, seconds.last!, runs,
                          Double(bytes) / 1e6))
         }
     }
+}
+
+/// Unbuffered, so figures show as they come even when piped to a file.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
 func progress(_ text: String) {

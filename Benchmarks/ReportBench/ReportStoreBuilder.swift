@@ -69,7 +69,6 @@ struct ReportStoreBuilder {
                     rule: "fridge_warm", severity: .warning, state: .resolved, pendingSince: start,
                     firedAt: start + 900_000, resolvedAt: start + 3_600_000, notified: true, summary: "warm"))
             }
-            figures.alerts += batch.alerts.count
             if rng.below(100) == 0 {
                 let start = month.start + rng.below(length)
                 batch.silences.append(Silence(id: "m-\(station.id)", station: station.id, rule: nil, from: start,
@@ -84,6 +83,7 @@ struct ReportStoreBuilder {
                 figures.stationDays += 1
             }
             if batch.stationDays.count >= 20_000 || index == stations.count - 1 {
+                figures.alerts += batch.alerts.count
                 _ = try writer.commit(batch)
                 batch = StoreBatch()
                 progress("store: \(index + 1)/\(stations.count) stations")

@@ -5,10 +5,12 @@ import YizhanProcess
 
 /// `report-bench [--stations 3000,186000] [--runs 5]`: for each fleet size, a store holding a
 /// month of realistic alert history, then the real `yizhan serve` asked for that month's report
-/// over HTTP (JSON, CSV, HTML), timed. Prints medians with the machine.
+/// over HTTP (JSON, CSV, HTML), timed. Prints medians with the machine. `--keep DIR` keeps (and
+/// reuses) the stores there, and the service's log with its per-phase timings.
 let arguments = Array(CommandLine.arguments.dropFirst())
 var sizes = [3_000, 186_000]
 var runs = 5
+var keep: String? = nil
 var i = 0
 while i < arguments.count {
     switch arguments[i] {
@@ -26,13 +28,16 @@ while i < arguments.count {
         }
         runs = n
         i += 2
+    case "--keep" where i + 1 < arguments.count:
+        keep = arguments[i + 1]
+        i += 2
     default:
-        FileHandle.standardError.write(Data("usage: report-bench [--stations 3000,186000] [--runs 5]\n".utf8))
+        FileHandle.standardError.write(Data("usage: report-bench [--stations 3000,186000] [--runs 5] [--keep DIR]\n".utf8))
         exit(2)
     }
 }
 do {
-    try ReportBenchmark(sizes: sizes, runs: runs).run()
+    try ReportBenchmark(sizes: sizes, runs: runs, keep: keep).run()
 } catch {
     FileHandle.standardError.write(Data("report-bench: \(error)\n".utf8))
     exit(1)

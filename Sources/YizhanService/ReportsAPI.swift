@@ -29,7 +29,10 @@ struct ReportsAPI: Sendable {
         } catch let unknown as UptimeReports.UnknownRegion {
             throw BadParameter("region: no registered station is in region \"\(unknown.code)\"")
         }
-        return Self.response(format.render(report), format)
+        let started = ContinuousClock.now
+        let body = format.render(report)
+        reports.log("report rendered as \(format.rawValue) (\(body.utf8.count) bytes) in \(UptimeReports.seconds(ContinuousClock.now - started))")
+        return Self.response(body, format)
     }
 
     /// `[{month, from, to, written_at, formats: {json: path, …}}]`, oldest first.

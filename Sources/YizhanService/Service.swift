@@ -118,7 +118,7 @@ public final class Service: @unchecked Sendable {
         let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
                                 apiToken: config.apiToken, clock: clock)
         let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
-                                    config: config, clock: clock)
+                                    config: config, clock: clock, log: { Log.line($0) })
         let archive = ReportArchive(directory: config.reportsDirectory, reports: reports, graceMs: config.reportGraceMs,
                                     clock: clock, firstKnown: { try? reader.firstReceiving() }, log: { Log.line($0) })
         self.archive = archive

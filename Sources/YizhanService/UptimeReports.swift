@@ -14,9 +14,11 @@ final class UptimeReports: Sendable {
     let slaPct: Double
     let quotaPct: Double
     let clock: @Sendable () -> Int64
+    let log: @Sendable (String) -> Void
 
     init(reader: StoreReader, registry: LiveRegistry, rules: LiveRules, pipeline: IngestPipeline,
-         config: ServiceConfig, clock: @escaping @Sendable () -> Int64) {
+         config: ServiceConfig, clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) {
+        self.log = log
         self.reader = reader
         self.registry = registry
         self.rules = rules
@@ -32,6 +34,7 @@ final class UptimeReports: Sendable {
 
     /// The report over `period`, for one region's stations or all.
     func report(_ period: TimeSpan, region: String? = nil) throws -> UptimeReport {
+        let started = ContinuousClock.now
         let now = clock()
         var stations = registry.registry.stations
         if let region {
@@ -59,6 +62,15 @@ final class UptimeReports: Sendable {
             outages: try reader.firedAlertSpans(rules: outageRules, from: period.start, to: observedEnd),
             maintenance: try reader.maintenanceWindows(from: period.start, to: observedEnd),
             receiving: receiving, heard: heard, completeness: completeness)
-        return UptimeCalculator.report(input)
+        let gathered = ContinuousClock.now
+        let report = UptimeCalculator.report(input)
+        log("report \(Timestamp.format(ms: period.start))–\(Timestamp.format(ms: period.end)): \(report.stations.count) stations, "
+            + "store read in \(Self.seconds(gathered - started)), arithmetic in \(Self.seconds(ContinuousClock.now - gathered))")
+        return report
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return String(format: "%.3f s", s)
     }
 }

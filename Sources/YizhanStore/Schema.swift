@@ -167,6 +167,18 @@ enum Schema {
             PRIMARY KEY (day, station)
         ) WITHOUT ROWID;
 
+        -- The same added up per local month (year * 12 + month - 1), so a month's report reads one
+        -- row per station instead of thirty.
+        CREATE TABLE station_months (
+            station  TEXT    NOT NULL,
+            month    INTEGER NOT NULL,
+            first_ts INTEGER NOT NULL,
+            last_ts  INTEGER NOT NULL,
+            received INTEGER NOT NULL,
+            lost     INTEGER NOT NULL,
+            PRIMARY KEY (month, station)
+        ) WITHOUT ROWID;
+
         -- Reports find alerts overlapping a period: those that began in it (alerts_by_pending_since),
         -- those still open (alerts_by_state) and those resolved in or after it (this one).
         CREATE INDEX alerts_by_resolved_at ON alerts (resolved_at);

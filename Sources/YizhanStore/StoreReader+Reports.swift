@@ -57,34 +57,57 @@ extension StoreReader {
     }
 
     /// Per station over the local days `firstDay...lastDay`: numbered samples received and lost,
-    /// and whether it was heard in `[from, to)` (which lies within those days).
+    /// and whether it was heard in `[from, to)` (which lies within those days). Whole months of
+    /// the range are read from the monthly rows, the rest from the daily ones.
     public func stationActivity(firstDay: Int64, lastDay: Int64, from: Int64, to: Int64) throws
         -> (completeness: [String: SampleCompleteness], heard: Set<String>)
     {
-        try withConnection { db in
+        guard firstDay <= lastDay else { return ([:], []) }
+        // Split the days into runs of one month each: a run that is the whole month reads one row.
+        var parts: [(table: String, column: String, low: Int64, high: Int64)] = []
+        var day = firstDay
+        while day <= lastDay {
+            let date = LocalDate(daysSinceEpoch: day)
+            let monthStart = day - Int64(date.day - 1)
+            let next = LocalDate(year: date.month == 12 ? date.year + 1 : date.year, month: date.month == 12 ? 1 : date.month + 1, day: 1)
+            let monthEnd = (next?.daysSinceEpoch ?? monthStart + 31) - 1
+            let runEnd = min(monthEnd, lastDay)
+            if day == monthStart && runEnd == monthEnd {
+                parts.append(("station_months", "month", date.monthIndex, date.monthIndex))
+            } else {
+                parts.append(("station_days", "day", day, runEnd))
+            }
+            day = runEnd + 1
+        }
+        return try withConnection { db in
             var completeness: [String: SampleCompleteness] = [:]
-            var heard = Set<String>()
-            var unsure: [String] = []
-            // Per day, first_ts/last_ts bound what was heard: either lies in the window → heard;
-            // both outside on the same side → not that day; the window strictly inside the day's
-            // activity → the readings themselves must say.
-            try db.cached("""
-                SELECT station, sum(received), sum(lost),
-                       max(CASE WHEN last_ts < ?1 OR first_ts >= ?2 THEN 0
-                                WHEN first_ts >= ?1 OR last_ts < ?2 THEN 2 ELSE 1 END)
-                FROM station_days WHERE day >= ?3 AND day <= ?4 GROUP BY station
-                """).forEach([.integer(from), .integer(to), .integer(firstDay), .integer(lastDay)]) { row in
-                    let station = row.text(0)
-                    completeness[station] = SampleCompleteness(received: Int(row.int64(1)), lost: Int(row.int64(2)))
-                    switch row.int64(3) {
-                    case 2: heard.insert(station)
-                    case 1: unsure.append(station)
-                    default: break
+            // 2: heard in the window; 1: activity around the window, the readings must say; 0: not.
+            var state: [String: Int64] = [:]
+            for part in parts {
+                // Per row, first_ts/last_ts bound what was heard: either in the window → heard;
+                // both outside on the same side → not; the window strictly inside → unsure.
+                try db.cached("""
+                    SELECT station, sum(received), sum(lost),
+                           max(CASE WHEN last_ts < ?1 OR first_ts >= ?2 THEN 0
+                                    WHEN first_ts >= ?1 OR last_ts < ?2 THEN 2 ELSE 1 END)
+                    FROM \(part.table) WHERE \(part.column) >= ?3 AND \(part.column) <= ?4 GROUP BY station
+                    """).forEach([.integer(from), .integer(to), .integer(part.low), .integer(part.high)]) { row in
+                        let station = row.text(0)
+                        var c = completeness[station] ?? SampleCompleteness()
+                        c.received += Int(row.int64(1))
+                        c.lost += Int(row.int64(2))
+                        completeness[station] = c
+                        state[station] = max(state[station] ?? 0, row.int64(3))
+                        return true
                     }
-                    return true
+            }
+            var heard = Set<String>()
+            for (station, s) in state {
+                if s == 2 {
+                    heard.insert(station)
+                } else if s == 1, try Self.heard(db, station: station, from: from, to: to) {
+                    heard.insert(station)
                 }
-            for station in unsure where try Self.heard(db, station: station, from: from, to: to) {
-                heard.insert(station)
             }
             return (completeness, heard)
         }

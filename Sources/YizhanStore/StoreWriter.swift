@@ -144,15 +144,22 @@ public final class StoreWriter {
 
     private func add(_ days: [StationDay: DayTally]) throws {
         guard !days.isEmpty else { return }
-        let statement = try connection.cached("""
-            INSERT INTO station_days (station, day, first_ts, last_ts, received, lost) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (day, station) DO UPDATE SET
-                first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
-                received = received + excluded.received, lost = lost + excluded.lost
-            """)
+        var months: [StationDay: DayTally] = [:]
         for (key, t) in days {
-            try statement.execute([.text(key.station), .integer(key.day), .integer(t.firstTs), .integer(t.lastTs),
-                                   .integer(t.received), .integer(t.lost)])
+            let month = StationDay(station: key.station, day: LocalDate(daysSinceEpoch: key.day).monthIndex)
+            months[month] = months[month].map { $0.adding(t) } ?? t
+        }
+        for (table, column, rows) in [("station_days", "day", days), ("station_months", "month", months)] {
+            let statement = try connection.cached("""
+                INSERT INTO \(table) (station, \(column), first_ts, last_ts, received, lost) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (\(column), station) DO UPDATE SET
+                    first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+                    received = received + excluded.received, lost = lost + excluded.lost
+                """)
+            for (key, t) in rows {
+                try statement.execute([.text(key.station), .integer(key.day), .integer(t.firstTs), .integer(t.lastTs),
+                                       .integer(t.received), .integer(t.lost)])
+            }
         }
     }
 

@@ -108,4 +108,33 @@ import YizhanCore
         _ = try writer.commit(b)
         #expect(try reader.firstReceiving() == 300)
     }
+
+    @Test func wholeMonthsReadTheMonthlyRowsAndTheRestTheDailyOnes() throws {
+        let scratch = try Scratch()
+        let writer = try StoreWriter(path: scratch.path())
+        let zone = ReportTimeZone.shanghai
+        let sep30 = LocalDate(year: 2026, month: 9, day: 30)!.daysSinceEpoch
+        let nov2 = LocalDate(year: 2026, month: 11, day: 2)!.daysSinceEpoch
+        // One numbered sample a day at local noon, Sep 29 … Nov 2, one lost each day; "late" is
+        // heard on Nov 2 only, after the window.
+        for day in (sep30 - 1)...nov2 {
+            var b = StoreBatch()
+            let noon = zone.startOfDay(LocalDate(daysSinceEpoch: day)) + 12 * 3_600_000
+            b.stationDays = [StationDay(station: "s1", day: day): DayTally(firstTs: noon, lastTs: noon, received: 1, lost: 1)]
+            if day == nov2 { b.stationDays[StationDay(station: "late", day: day)] = DayTally(firstTs: noon, lastTs: noon, received: 1) }
+            _ = try writer.commit(b)
+        }
+        let reader = try StoreReader(path: scratch.path())
+        // Sep 30 12:30 to Nov 1 08:00 local: Sep 30 (a day), October (the month), Nov 1 (a day).
+        let from = zone.startOfDay(LocalDate(daysSinceEpoch: sep30)) + 12 * 3_600_000 + 1_800_000
+        let to = zone.startOfDay(LocalDate(year: 2026, month: 11, day: 1)!) + 8 * 3_600_000
+        let (completeness, heard) = try reader.stationActivity(firstDay: sep30, lastDay: sep30 + 32, from: from, to: to)
+        // 1 + 31 + 1 whole days touched.
+        #expect(completeness["s1"] == SampleCompleteness(received: 33, lost: 33))
+        #expect(heard == ["s1"])
+        #expect(completeness["late"] == nil)
+        // A month alone.
+        let oct = try reader.stationActivity(firstDay: sep30 + 1, lastDay: sep30 + 31, from: from, to: to)
+        #expect(oct.completeness["s1"] == SampleCompleteness(received: 31, lost: 31))
+    }
 }

@@ -42,6 +42,9 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public func adding(days n: Int64) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + n) }
 
+    /// The month as one number, `year × 12 + month − 1`: consecutive months are consecutive numbers.
+    public var monthIndex: Int64 { Int64(year) * 12 + Int64(month - 1) }
+
     public var description: String {
         func pad(_ v: Int, _ w: Int) -> String {
             let s = String(v)

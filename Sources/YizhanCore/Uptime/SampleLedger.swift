@@ -90,6 +90,12 @@ public struct DayTally: Sendable, Equatable {
         self.lost = lost
     }
 
+    /// Both tallies together, as one row of a longer span.
+    public func adding(_ other: DayTally) -> DayTally {
+        DayTally(firstTs: min(firstTs, other.firstTs), lastTs: max(lastTs, other.lastTs),
+                 received: received + other.received, lost: lost + other.lost)
+    }
+
     mutating func heard(at ts: Int64) {
         firstTs = min(firstTs, ts)
         lastTs = max(lastTs, ts)
