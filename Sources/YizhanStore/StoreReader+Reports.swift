@@ -9,15 +9,14 @@ extension StoreReader {
         guard !rules.isEmpty, from < to else { return [:] }
         return try withConnection { db in
             var result: [String: [OpenSpan]] = [:]
-            var seen = Set<String>()
             let collect: (Statement) -> Bool = { row in
-                let id = row.text(0)
-                guard rules.contains(row.text(2)), seen.insert(id).inserted else { return true }
-                result[row.text(1), default: []].append(OpenSpan(start: row.int64(3), end: row.optionalInt64(4)))
+                guard rules.contains(row.text(1)) else { return true }
+                result[row.text(0), default: []].append(OpenSpan(start: row.int64(2), end: row.optionalInt64(3)))
                 return true
             }
-            let columns = "id, station, rule, pending_since, resolved_at"
-            // Three index ranges instead of one scan of every alert ever raised.
+            let columns = "station, rule, pending_since, resolved_at"
+            // Three disjoint index ranges instead of one scan of every alert ever raised: begun in
+            // the period; begun before it and resolved in or after it; begun before it and open.
             try db.cached("""
                 SELECT \(columns) FROM alerts
                 WHERE pending_since >= ? AND pending_since < ? AND fired_at IS NOT NULL
@@ -25,11 +24,11 @@ extension StoreReader {
             try db.cached("""
                 SELECT \(columns) FROM alerts
                 WHERE resolved_at > ? AND pending_since < ? AND fired_at IS NOT NULL
-                """).forEach([.integer(from), .integer(to)], collect)
+                """).forEach([.integer(from), .integer(from)], collect)
             try db.cached("""
                 SELECT \(columns) FROM alerts
-                WHERE state = 'firing' AND pending_since < ?
-                """).forEach([.integer(to)], collect)
+                WHERE state = 'firing' AND resolved_at IS NULL AND pending_since < ?
+                """).forEach([.integer(from)], collect)
             return result
         }
     }
