@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Browser tests of the live operations dashboard: a real headless chromium (Debian's, driven by
+# Browser tests of the live operations dashboard (Tests/Browser/dashboard_test.py) and the public
+# station finder (Tests/Browser/finder_test.py): a real headless chromium (Debian's, driven by
 # Debian's chromedriver through python3-selenium) against the real service, with a private
 # mosquitto and a small simulated fleet (Tests/Browser/scenario.json5: one leak, one garbage
-# message). Part of `make test`; fails loudly when anything it needs is missing.
+# message, and around the finder's fixed position a mains cut and a water cut). Part of
+# `make test`; fails loudly when anything it needs is missing.
 #
 #   scripts/browser-tests.sh                 # screenshots to var/browser-tests/
 #   SHOT_DIR=docs scripts/browser-tests.sh   # refresh docs/dashboard.png, docs/station.png, …
@@ -73,6 +75,9 @@ status=0
 YIZHAN_URL="http://127.0.0.1:$http" YIZHAN_TOKEN="$token" YIZHAN_REGISTRY="$out/stations.json5" \
   LEAK_STATION="${LEAK_STATION:-xss-01}" SHOT_DIR="$shots" \
   "$py" Tests/Browser/dashboard_test.py || status=$?
+# The public finder: a fixed geolocation through the browser's own API, nearest working station first.
+YIZHAN_URL="http://127.0.0.1:$http" YIZHAN_REGISTRY="$out/stations.json5" SHOT_DIR="$shots" \
+  "$py" Tests/Browser/finder_test.py || status=$?
 if [ "$status" -ne 0 ]; then
   echo "browser tests: FAILED (exit $status); the service's log:" >&2
   tail -n 40 "$out/service.log" >&2

@@ -85,10 +85,16 @@ final class OperatorAPI: Sendable {
     /// without one, its last status was not the Last Will's `offline` and it was heard from
     /// (service clock) within `offline_after`.
     func isOnline(_ st: Station, _ s: StationLiveState?, now: Int64) -> Bool {
-        let heartbeats = alerts.rules.current.heartbeatRules.filter { $0.matches(st) }.map(\.name)
-        if !heartbeats.isEmpty, let snapshot = pipeline.alertingSnapshot {
+        isOnline(st, s, now: now, heartbeatRules: alerts.rules.current.heartbeatRules, snapshot: pipeline.alertingSnapshot)
+    }
+
+    /// The same with the rules and the alerting snapshot fetched once, for loops over the fleet.
+    func isOnline(_ st: Station, _ s: StationLiveState?, now: Int64, heartbeatRules: [Rule],
+                  snapshot: AlertingSnapshot?) -> Bool {
+        if let snapshot, heartbeatRules.contains(where: { $0.matches(st) }) {
             let firing = snapshot.firingByStation[st.id] ?? []
-            return s?.lastHeard != nil && !heartbeats.contains(where: firing.contains) && s?.online != false
+            let heartbeatFiring = !firing.isEmpty && heartbeatRules.contains { $0.matches(st) && firing.contains($0.name) }
+            return s?.lastHeard != nil && !heartbeatFiring && s?.online != false
         }
         guard let s, let heard = s.lastHeard else { return false }
         return s.online != false && now - heard <= config.offlineAfterMs

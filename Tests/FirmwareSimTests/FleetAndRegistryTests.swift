@@ -35,6 +35,37 @@ import YizhanCore
         #expect(FleetPlan.generate(count: 500, seed: 7, unmannedShare: 1).allSatisfy { $0.unmanned })
     }
 
+    /// Address, hours and services come from the seed and the station's own stream: the fields
+    /// that were there before (ids, names, places, unattended) are exactly what they were.
+    @Test func publicDetailsAreDeterministicAndLeaveTheFleetAsItWas() throws {
+        let fleet = FleetPlan.generate(count: 1200, seed: 2026)
+        // The first stations of the sample registry (config/stations.json5, seed 2026), as
+        // generated before the public details existed.
+        #expect(fleet[0] == Station(id: "nm150800-0001", name: "巴彦淖尔市临河区第1户外劳动者驿站", region: "150800",
+                                    lat: 40.76331, lon: 107.43519, unmanned: false,
+                                    address: fleet[0].address, hours: fleet[0].hours, services: fleet[0].services))
+        #expect(fleet[2].id == "nm150200-0001" && fleet[2].lat == 40.65592 && fleet[2].lon == 109.86572 && fleet[2].unmanned)
+        #expect(fleet == FleetPlan.generate(count: 1200, seed: 2026))
+        #expect(fleet.map(\.address) != FleetPlan.generate(count: 1200, seed: 2027).map(\.address))
+        let known = Set(StationService.allCases.map(\.rawValue))
+        for s in fleet {
+            let district = FleetPlan.regions.first { $0.code == s.region }!.districts.first { s.name.contains($0) } ?? ""
+            #expect(s.address?.hasPrefix(district) == true && s.address?.contains("号") == true, "\(s.id): \(s.address ?? "nil")")
+            // Unattended stations are open round the clock: no hours. Staffed ones have them.
+            if s.unmanned { #expect(s.hours == nil) } else { #expect(s.hours.map { !$0.isEmpty } == true, "\(s.id)") }
+            let services = try #require(s.services)
+            #expect(services.starts(with: ["rest", "drinking_water"]))
+            #expect(Set(services).isSubset(of: known) && Set(services).count == services.count)
+            // In the vocabulary's order.
+            #expect(services == StationService.allCases.map(\.rawValue).filter(services.contains))
+        }
+        #expect(Set(fleet.compactMap(\.hours)).count >= 5, "several kinds of hours")
+        #expect(Set(fleet.compactMap(\.address)).count > 1_100, "addresses differ")
+        // The service's own loader takes the registry as written.
+        let registry = try Registry.decode(Data(RegistryFile.render(fleet).utf8), file: "stations.json5")
+        #expect(registry.stations == fleet)
+    }
+
     @Test func registryWrittenThenReadGivesTheSameStations() throws {
         let fleet = FleetPlan.generate(count: 250, seed: 99)
         let path = FileManager.default.temporaryDirectory

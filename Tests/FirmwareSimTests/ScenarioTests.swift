@@ -17,7 +17,7 @@ import YizhanCore
     @Test func shippedScenariosDecodeAndExpand() throws {
         let dir = scenariosDirectory()
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json5") }.sorted()
-        #expect(names == ["e2e-short.json5", "flapping-fridges.json5", "hostile-device.json5", "month-history.json5", "national.json5",
+        #expect(names == ["demo.json5", "e2e-short.json5", "flapping-fridges.json5", "hostile-device.json5", "month-history.json5", "national.json5",
                           "quiet-day.json5", "regional-blackout.json5"])
         var plans: [String: (Scenario, [Station], FaultPlan)] = [:]
         for n in names {

@@ -199,8 +199,10 @@ struct ViewsAndFinderTests {
         #expect(f.service.get("/find/services.json")?.status == 200)
         #expect(http("POST", port: f.service.httpPort, "/api/v1/silences", body: "{}")?.status == 401)
 
-        // In a real browser, the registry's markup is text: no element comes from it.
+        // In a real browser, the registry's markup is text: no element comes from it. Chromium is
+        // one of the packages the tests need (scripts/install-deps.sh): without it this fails.
         guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            Issue.record("chromium is not installed (Debian package chromium; scripts/install-deps.sh): the finder page was not checked in a browser")
             return
         }
         let dom = f.scratch.path("dom.html")
@@ -215,6 +217,13 @@ struct ViewsAndFinderTests {
         #expect(!html.contains("<img src=\"x\""))
         #expect(html.contains("正常开放"))
         #expect(html.contains("停水"))
+        // The working station is listed first; the one without water comes after it, in the
+        // list of nearby stations that are not working now.
+        let working = html.range(of: "data-station=\"hh-001\"")?.lowerBound
+        let dry = html.range(of: "data-station=\"hh-002\"")?.lowerBound
+        let downList = html.range(of: "id=\"list-down\"")?.lowerBound
+        #expect(working != nil && downList != nil && dry != nil)
+        if let working, let dry, let downList { #expect(working < downList && downList < dry) }
     }
 }
 

@@ -70,6 +70,28 @@ import YizhanIngest
         let all = PublicStations.select(entries, try PublicStations.Query([:]))
         #expect(all.map(\.station.id) == ["far", "mid", "near"])
         #expect(all.allSatisfy { $0.distanceM == nil })
+        // Equal distances: by id. The limit keeps the nearest, whatever the input order.
+        let twins = [station("b", lat: 40.9), station("z", lat: 40.85), station("a", lat: 40.9)].map {
+            PublicStations.Entry(station: $0, reachable: true, power: true, water: true, openNow: true, distanceM: nil)
+        }
+        let q = try PublicStations.Query(["lat": "40.84", "lon": "111.75", "limit": "2"])
+        #expect(PublicStations.select(twins, q).map(\.station.id) == ["z", "a"])
+        #expect(PublicStations.select(twins, try PublicStations.Query(["lat": "40.84", "lon": "111.75"])).map(\.station.id) == ["z", "a", "b"])
+        #expect(PublicStations.select(twins, PublicStations.Query(limit: 1)).map(\.station.id) == ["a"])
+        // What the service answers position queries with: straight from the registry.
+        let registry = [station("b", lat: 40.9), station("z", lat: 40.85), station("a", lat: 40.9), station("gone", lat: 40.84)]
+        let picked = PublicStations.nearest(registry, lat: 40.84, lon: 111.75, limit: 2) { $0.id != "gone" }
+        #expect(picked.map { registry[$0.i].id } == ["z", "a"])
+        #expect(abs(picked[0].d - PublicStations.haversineMeters(40.84, 111.75, 40.85, 111.75)) < 1e-6)
+        #expect(PublicStations.nearest(registry, lat: 40.84, lon: 111.75, limit: 10).map { registry[$0.i].id } == ["gone", "z", "a", "b"])
+    }
+
+    @Test func blanksAroundRegistryText() {
+        #expect(PublicStations.trimmed(nil) == nil)
+        #expect(PublicStations.trimmed("") == nil)
+        #expect(PublicStations.trimmed(" \u{3000} ") == nil)
+        #expect(PublicStations.trimmed(" 08:00-20:00\u{3000}") == "08:00-20:00")
+        #expect(PublicStations.trimmed("新华大街 12 号") == "新华大街 12 号")
     }
 
     @Test(arguments: [
@@ -114,6 +136,32 @@ import YizhanIngest
         #expect(PublicStations.hoursText(station("a")) == "24小时")
         #expect(PublicStations.hoursText(station("a", hours: " ")) == "24小时")
         #expect(PublicStations.hoursText(station("a", hours: "08:00-20:00")) == "08:00-20:00")
+    }
+
+    /// A staffed station whose registry entry gives no hours is not "open 24 h": its hours are
+    /// unknown (null in the feed, open_now null), whatever the time of day.
+    @Test func aStaffedStationWithoutHoursHasUnknownHoursNotRoundTheClock() throws {
+        let staffed = station("s", unmanned: false)
+        #expect(PublicStations.hoursText(staffed) == nil)
+        #expect(PublicStations.hoursText(station("s", unmanned: false, hours: "  ")) == nil)
+        #expect(PublicStations.hoursText(station("s", unmanned: false, hours: "08:00-20:00")) == "08:00-20:00")
+        #expect(PublicStations.hoursText(station("s", unmanned: false, hours: "24小时")) == "24小时")
+        for minute in [0, 3 * 60, 12 * 60, 23 * 60 + 59] {
+            #expect(PublicStations.openNow(staffed, minute: minute) == nil)
+            #expect(PublicStations.openNow(station("u"), minute: minute) == true)   // unattended: 24 h
+        }
+        #expect(PublicStations.openNow(station("s", unmanned: false, hours: "08:00-20:00"), minute: 3 * 60) == false)
+
+        let e = PublicStations.Entry(station: staffed, reachable: true, power: true, water: true,
+                                     openNow: PublicStations.openNow(staffed, minute: 600), distanceM: nil)
+        let fc = try #require(try JSONSerialization.jsonObject(with: Data(PublicStations.featureCollection([e], generatedAt: 0).utf8))
+            as? [String: Any])
+        let p = try #require(((fc["features"] as? [[String: Any]])?.first)?["properties"] as? [String: Any])
+        #expect(p["hours"] is NSNull)
+        #expect(p["open_24h"] as? Bool == false)
+        #expect(p["open_now"] is NSNull)
+        #expect(p["unattended"] as? Bool == false)
+        #expect(p["working"] as? Bool == true)
     }
 
     @Test func featureCollectionIsGeoJSONWithNothingInternal() throws {

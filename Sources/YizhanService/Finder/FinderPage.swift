@@ -103,6 +103,8 @@ enum FinderPage {
         <div id="map" class="map" aria-hidden="true"></div>
         <ol id="list" class="list"></ol>
         <p id="empty" class="empty" hidden></p>
+        <h3 id="down-title" class="down-title" hidden>附近暂时不能正常使用的驿站 <span class="en">Nearby, but not working right now</span></h3>
+        <ol id="list-down" class="list list-down"></ol>
       </section>
     </main>
 
@@ -226,6 +228,10 @@ enum FinderPage {
     }
     .go .en { color: #0b5cad; font-size: .75rem; }
     .empty { background: #fff; border-radius: 12px; padding: 16px; text-align: center; }
+    .down-title { font-size: 1rem; margin: 18px 2px 8px; padding-top: 12px; border-top: 2px dashed #b9b2a6; color: #4a4a50; }
+    .down-title .en { display: block; }
+    .list-down .card { background: #f7f6f3; }
+    .list-down .name { color: #3c3c41; }
     .noscript { margin: 12px; padding: 12px; background: #fff3cd; }
     .foot { max-width: 720px; margin: 0 auto; padding: 4px 14px 28px; font-size: .85rem; color: #3c3c41; }
     .foot p { margin: 6px 0; }
@@ -237,7 +243,7 @@ enum FinderPage {
     // Everything from the registry is inserted with textContent, never as HTML.
     (function () {
       "use strict";
-      var LIMIT_FETCH = 200, LIMIT_SHOW = 30, REFRESH_MS = 60000, STORE_KEY = "yizhan.finder.place";
+      var LIMIT_FETCH = 200, LIMIT_SHOW = 30, LIMIT_DOWN = 10, NEAR_M = 3000, REFRESH_MS = 60000, STORE_KEY = "yizhan.finder.place";
       var services = [], serviceById = {}, places = [], position = null, stations = [], wanted = {};
       var refreshTimer = null;
 
@@ -271,6 +277,11 @@ enum FinderPage {
       // A station's state for a worker: what colour, what words.
       function describe(p) {
         if (p.open_now === false) return { cls: "closed", zh: "现在不在开放时间", en: "Closed at this hour" };
+        if (p.status === "working" && p.open_now == null) {
+          return p.hours == null
+            ? { cls: "working", zh: "设施正常，开放时间未知", en: "Working; opening hours unknown" }
+            : { cls: "working", zh: "设施正常，请留意开放时间", en: "Working; check the opening hours" };
+        }
         if (p.status === "working") return { cls: "working", zh: "正常开放", en: "Open and working" };
         if (p.status === "limited") {
           var zh = [], en = [];
@@ -286,14 +297,22 @@ enum FinderPage {
         var node = $("card-template").content.firstElementChild.cloneNode(true);
         var d = describe(p);
         node.classList.add(d.cls);
+        node.dataset.station = p.id;
+        node.dataset.status = d.cls;
         node.querySelector(".num").textContent = String(index + 1);
         node.querySelector(".name").textContent = p.name;
         node.querySelector(".distance").textContent = distanceText(p.distance_m);
         node.querySelector(".status-zh").textContent = d.zh;
         node.querySelector(".status-en").textContent = d.en;
         var hours = node.querySelector(".hours");
-        hours.textContent = p.hours + (p.open_24h ? " " : "");
-        if (p.open_24h) hours.appendChild(el("span", "en", "open 24 h"));
+        if (p.hours == null) {
+          // A staffed station that gave no hours: unknown, never "24 h".
+          hours.textContent = "开放时间未知 ";
+          hours.appendChild(el("span", "en", "hours unknown"));
+        } else {
+          hours.textContent = p.hours + (p.open_24h ? " " : "");
+          if (p.open_24h) hours.appendChild(el("span", "en", "open 24 h"));
+        }
         hours.appendChild(document.createTextNode(" · " + (p.unattended ? "无人值守" : "有人值守") + " "));
         hours.appendChild(el("span", "en", p.unattended ? "unattended" : "staffed"));
         if (p.address) node.querySelector(".address").textContent = p.address;
@@ -321,16 +340,17 @@ enum FinderPage {
         var box = $("map");
         box.textContent = "";
         if (!position || !shown.length) return;
+        shown = shown.slice().sort(function (a, b) { return (a.f.properties.distance_m || 0) - (b.f.properties.distance_m || 0); });
         var NS = "http://www.w3.org/2000/svg", W = 340, H = 150, pad = 14;
         var cosLat = Math.cos(position.lat * Math.PI / 180), maxR = 1;
         // Far-away stations would squash the near ones into a dot: keep those within three
         // times the distance of the fifth nearest (and at least 1 km).
-        var near = shown.map(function (f) { return f.properties.distance_m || 0; });
+        var near = shown.map(function (s) { return s.f.properties.distance_m || 0; });
         var reach = Math.max(1000, 3 * near[Math.min(4, near.length - 1)]);
-        var pts = shown.map(function (f, i) {
-          var c = f.geometry.coordinates;
+        var pts = shown.map(function (s) {
+          var c = s.f.geometry.coordinates;
           var x = (c[0] - position.lon) * 111320 * cosLat, y = (c[1] - position.lat) * 110540;
-          return { x: x, y: y, f: f, i: i };
+          return { x: x, y: y, f: s.f, n: s.n };
         }).filter(function (p) { return (p.f.properties.distance_m || 0) <= reach; });
         maxR = 1;
         pts.forEach(function (p) { maxR = Math.max(maxR, Math.abs(p.x) / (W / 2 - pad), Math.abs(p.y) / (H / 2 - pad)); });
@@ -356,13 +376,14 @@ enum FinderPage {
         add("circle", { cx: W / 2, cy: H / 2, r: 7, fill: "#0b5cad", stroke: "#fff", "stroke-width": 3 });
         var you = add("text", { x: W / 2 + 10, y: H / 2 + 16, "font-size": 11, fill: "#0b5cad", "font-weight": "bold" });
         you.textContent = "你 You";
-        pts.slice().reverse().forEach(function (p) {
+        // Highest number first, so the first stations of the list are drawn on top.
+        pts.slice().sort(function (a, b) { return b.n - a.n; }).forEach(function (p) {
           var cls = describe(p.f.properties).cls;
           var fill = { working: "#1a7f37", limited: "#e07000", offline: "#6e7781", closed: "#6e7781" }[cls];
           var cx = W / 2 + p.x / maxR, cy = H / 2 - p.y / maxR;
           add("circle", { cx: cx, cy: cy, r: 9, fill: fill, stroke: "#fff", "stroke-width": 2 });
           var label = add("text", { x: cx, y: cy + 4, "font-size": 10, "font-weight": "bold", fill: "#fff", "text-anchor": "middle" });
-          label.textContent = String(p.i + 1);
+          label.textContent = String(p.n);
         });
         box.appendChild(svg);
       }
@@ -374,23 +395,50 @@ enum FinderPage {
         $("filter-count").textContent = ids.length ? "(" + ids.length + ")" : "";
         if (!position) {
           $("summary").textContent = "";
+          $("list-down").textContent = "";
+          $("down-title").hidden = true;
           drawMap([]);
           empty.hidden = false;
           empty.textContent = "请先使用定位，或选择所在地。 Use your location or pick a place first.";
           return;
         }
-        var shown = stations.filter(function (f) {
+        var matching = stations.filter(function (f) {
           var have = f.properties.services || [];
           return ids.every(function (id) { return have.indexOf(id) >= 0; });
-        }).slice(0, LIMIT_SHOW);
-        var working = shown.filter(function (f) { return describe(f.properties).cls === "working"; }).length;
+        });
+        // Working stations come first, nearest first: a worker walks to the first card. A nearer
+        // station that is down, without power or water, or closed now is never above one that
+        // works; it is listed after them, under its own heading and marked, so nobody walks to
+        // it in the belief that it works (and a worker who only needs shelter can still see it).
+        // Only those nearer than the farthest working station shown, or within NEAR_M, are
+        // listed (at most LIMIT_DOWN); with no working station at all, the nearest LIMIT_SHOW.
+        var usable = [], down = [];
+        matching.forEach(function (f) { (describe(f.properties).cls === "working" ? usable : down).push(f); });
+        usable = usable.slice(0, LIMIT_SHOW);
+        if (usable.length) {
+          var reach = Math.max(NEAR_M, usable[usable.length - 1].properties.distance_m);
+          down = down.filter(function (f) { return f.properties.distance_m <= reach; }).slice(0, LIMIT_DOWN);
+        } else {
+          down = down.slice(0, LIMIT_SHOW);
+        }
         $("summary").textContent = "";
-        $("summary").appendChild(document.createTextNode("显示最近的 " + shown.length + " 个驿站，其中 " + working + " 个正常开放。 "));
-        $("summary").appendChild(el("span", "en", shown.length + " nearest shown, " + working + " open and working."));
-        drawMap(shown.slice(0, 12));
-        shown.forEach(function (f, i) { list.appendChild(card(f, i)); });
-        empty.hidden = shown.length > 0;
-        if (!shown.length) empty.textContent = "附近没有符合条件的驿站。 No station nearby offers all of these.";
+        $("summary").appendChild(document.createTextNode(usable.length
+          ? "最近的 " + usable.length + " 个正常开放的驿站排在前面" + (down.length ? "；附近另有 " + down.length + " 个暂时不能正常使用，列在后面。" : "。") + " "
+          : "附近没有正常开放的驿站。 "));
+        $("summary").appendChild(el("span", "en", usable.length
+          ? usable.length + " nearest working stations first" + (down.length ? "; " + down.length + " nearby not working now are listed after them." : ".")
+          : "No working station nearby."));
+        var items = usable.map(function (f, i) { return { f: f, n: i + 1 }; })
+          .concat(down.map(function (f, i) { return { f: f, n: usable.length + i + 1 }; }));
+        // The sketch: the ten nearest working stations and up to six of the others, same numbers.
+        drawMap(items.slice(0, Math.min(10, usable.length)).concat(items.slice(usable.length, usable.length + 6)));
+        usable.forEach(function (f, i) { list.appendChild(card(f, i)); });
+        var listDown = $("list-down");
+        listDown.textContent = "";
+        down.forEach(function (f, i) { listDown.appendChild(card(f, usable.length + i)); });
+        $("down-title").hidden = down.length === 0;
+        empty.hidden = matching.length > 0;
+        if (!matching.length) empty.textContent = "附近没有符合条件的驿站。 No station nearby offers all of these.";
       }
 
       function load() {

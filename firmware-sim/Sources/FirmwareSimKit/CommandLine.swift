@@ -153,7 +153,8 @@ public enum FirmwareSimCLI {
               maintenance entries become maintenance silences (POST /api/v1/silences).
               --truth-report writes what the uptime report must say for the scenario's
               report periods (JSON, the report's shape); exit 1 if a clock race left
-              any of it uncertain.
+              any of it uncertain. The service must run the rules the truth is
+              computed for: --rules, else the scenario's `rules`, else the defaults.
     registry  Writes the registry of a generated fleet (JSON5) and exits.
     flood     Publishes M valid full samples at QoS 1 as fast as the broker
               acknowledges them (at most --window unacknowledged, over
@@ -642,12 +643,14 @@ public enum FirmwareSimCLI {
             try RegistryFile.write(fleet, to: path, comment: "\(fleet.count) stations of scenario \(s.name), seed \(s.seed)")
             log("firmware-sim: wrote \(fleet.count) stations to \(path)")
         }
+        let rulesPath = c.rulesPath ?? s.rulesPath
+        let rules = try rulesPath.map { try DefaultRules.load(path: $0) } ?? DefaultRules.ruleSet
         if c.initOnly {
             try HistoryRunner.writeClock(c.clockFile, start)
-            log("firmware-sim: clock \(c.clockFile) set to the start of \(s.name): \(Timestamp.format(ms: start)) (\(start))")
+            log("firmware-sim: clock \(c.clockFile) set to the start of \(s.name): \(Timestamp.format(ms: start)) (\(start)); "
+                + "start the service with --clock file:\(c.clockFile) --rules \(rulesPath ?? "config/rules.json5")")
             return nil
         }
-        let rules = try c.rulesPath.map { try DefaultRules.load(path: $0) } ?? DefaultRules.ruleSet
         var o = HistoryRunner.Options(broker: c.broker!, clockFile: c.clockFile, service: c.service!)
         o.apiToken = c.apiToken ?? ProcessInfo.processInfo.environment["YIZHAN_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         o.prefix = c.prefix

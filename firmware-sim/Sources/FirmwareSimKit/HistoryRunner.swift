@@ -15,11 +15,17 @@ import Glibc
 /// up to it (QoS 1), then wait until the service has committed all of it (each station's
 /// `last_seen` in `/api/v1/stations` reaches the newest `ts` sent). So every message is received
 /// at the clock of its step and the service's clock has ticked at that time after taking them;
-/// nothing races. Steps are at most `time.step` (85 s) apart, so a station reporting every minute
-/// is heard in every step and never looks silent for the 90 s heartbeat; they also stop at every
-/// scenario boundary (fault start and end, service stop and restart, a station's `since`), and
-/// just before and at each armed deadline of the service (a heartbeat timeout, a `for` timer),
-/// so a deadline is never reached in the step that also brings the station's next message.
+/// nothing races. Steps are at most `time.step` apart and in any case 5 s under the heartbeat
+/// timeout (85 s with the default rules), so a station reporting more often is heard in every
+/// step and never looks silent; they also stop at every scenario boundary (fault start and end,
+/// service stop and restart, a station's `since`, report period bounds), and just before and at
+/// each armed deadline of the service (a heartbeat timeout, a `for` timer), so a deadline is
+/// never reached in the step that also brings the station's next message (`OutageOracle` checks
+/// it and reports a race otherwise). Each step is a round trip through the service, so the
+/// heartbeat timeout decides how many there are: 90 s means over 30,000 for a month, which is
+/// why month-history.json5 runs the default rules with a 15-minute heartbeat (about 3,300).
+/// With `time.batch` each station's samples of a step go as one batch message. While the service
+/// takes a step, the next one is worked out (pipelined).
 ///
 /// The service stops and starts by a file handshake with the harness next to the clock file:
 /// at a `service_down` time the runner freezes the clock, creates `PATH.stop` and waits until the
@@ -42,8 +48,9 @@ public final class HistoryRunner {
         /// How long to wait for the service to commit one step.
         public var barrierTimeout: Double = 60
         public var progressEvery: Double? = 5
-        /// Between two looks at the service's `last_seen` while it takes a step.
-        public var pollMicroseconds: UInt32 = 400
+        /// The first pause between two looks at the service's `last_seen` while it takes a step
+        /// (doubling up to 3 ms).
+        public var pollMicroseconds: UInt32 = 200
 
         public init(broker: MQTTBroker, clockFile: String, service: String) {
             self.broker = broker
@@ -100,6 +107,19 @@ public final class HistoryRunner {
                 throw Failure("\(scenario.file): service_down at \(Timestamp.format(ms: at)) for \(DurationText.format(ms: d.durationMs)) is not inside the history")
             }
         }
+    }
+
+    /// The longest step: `--step`, the scenario's `time.step` or 85 s, and in any case 5 s under
+    /// the shortest heartbeat timeout of an outage rule (so a station reporting more often than
+    /// that is heard in every step and never gets near its deadline).
+    public var effectiveStep: Int64 {
+        var step = options.stepMs ?? scenario.time.stepMs ?? 85_000
+        let timeouts = rules.heartbeatRules.filter(\.outage).compactMap { r -> Int64? in
+            if case .heartbeat(let t) = r.kind { return t }
+            return nil
+        }
+        if let t = timeouts.min() { step = min(step, t - 5_000) }
+        return max(1_000, step)
     }
 
     /// The scenario's stations as the service's registry must list them.
@@ -187,6 +207,11 @@ public final class HistoryRunner {
             log("firmware-sim: removed a stale handshake file \(f)")
         }
         try waitReady(api, what: "the service at \(options.service) is not ready (/readyz)")
+        // A service that already holds newer samples would make every step look committed at once.
+        if let (id, seen) = try api.lastSeen().first(where: { $0.value > start }) {
+            throw Failure("the service already has a sample of \(id) from \(Timestamp.format(ms: seen)), after the history's start: "
+                          + "run it on a fresh database")
+        }
 
         for m in scenario.maintenance {
             let from = m.at.resolve(start: start)
@@ -221,7 +246,11 @@ public final class HistoryRunner {
             }
         }
         defer { for l in real { l?.close() } }
-        let engine = ScenarioEngine(fleet: fleet, models: models, links: links, plan: plan, rules: rules, start: start, wall: start)
+        var engineOptions = ScenarioEngine.Options()
+        engineOptions.batch = scenario.time.batch
+        engineOptions.truthLines = false
+        let engine = ScenarioEngine(fleet: fleet, models: models, links: links, plan: plan, rules: rules, start: start, wall: start,
+                                    options: engineOptions)
         var stepLog: [Received] = []
         let silentIndex = Set(fleet.indices.filter { silent.contains(fleet[$0].id) })
         engine.observe = { station, event in
@@ -284,7 +313,7 @@ public final class HistoryRunner {
         for r in scenario.reports { boundaries.insert(r.from); boundaries.insert(r.to) }
         let stops = boundaries.filter { $0 > start && $0 <= end }.sorted()
         var nextStop = 0
-        let step = max(1_000, options.stepMs ?? scenario.time.stepMs ?? 85_000)
+        let step = effectiveStep
         var now = start
 
         func prepare() -> Prepared {
@@ -308,9 +337,14 @@ public final class HistoryRunner {
             }
             stepLog.removeAll(keepingCapacity: true)
             engine.pass(now: now, wall: now)
+            // Batches (time.batch > 1): each station's samples of the step go as one message.
+            engine.flushBatches(wall: now)
             var telemetry: [Int] = []
+            var weight = 0
             for r in stepLog {
+                weight += 1
                 if case .telemetry(let samples) = r.event {
+                    weight += samples.count - 1
                     summary.messages += 1
                     summary.samples += samples.count
                     var newest = Int64.min
@@ -329,7 +363,7 @@ public final class HistoryRunner {
             return Prepared(at: now, messages: outbox.take(), connect: connecting,
                             expect: telemetry.map { ($0, maxSent[$0]!) },
                             stopsService: serviceUp && downNow?.stop == now,
-                            restartsService: !serviceUp && downNow?.restart == now)
+                            restartsService: !serviceUp && downNow?.restart == now, weight: weight)
         }
 
         func release(_ p: inout Prepared) throws {
@@ -392,13 +426,8 @@ public final class HistoryRunner {
                 next = now < end ? prepare() : nil
             } else {
                 // Work out the next step while the service takes this one.
-                if ProcessInfo.processInfo.environment["FSIM_SERIAL"] != nil {
-                    try barrier(api, p, summary: &summary)
-                    next = now < end ? prepare() : nil
-                } else {
-                    next = now < end ? prepare() : nil
-                    try barrier(api, p, summary: &summary)
-                }
+                next = now < end ? prepare() : nil
+                try barrier(api, p, summary: &summary)
             }
 
             if let every = options.progressEvery, monotonicSeconds() - lastProgress >= every {
@@ -453,7 +482,7 @@ public final class HistoryRunner {
     }
 
     private var lookCount = 0
-    private var lookDelayPerMessage = 0.000_2
+    private var lookDelayPerMessage = 0.000_05
     private var barrierCount = 0
 
     /// A step worked out, not yet released.
@@ -467,6 +496,8 @@ public final class HistoryRunner {
         var expect: [(station: Int, ts: Int64)]
         var stopsService: Bool
         var restartsService: Bool
+        /// Samples and statuses in it: what the service has to take.
+        var weight: Int
         /// When it was released (monotonic seconds).
         var released = 0.0
     }
@@ -478,10 +509,11 @@ public final class HistoryRunner {
         defer { summary.barrierSeconds += monotonicSeconds() - began }
         // The first look comes about when the service usually has it (per message of the step),
         // so it seldom looks twice: every look costs the service a request.
-        let firstLook = p.released + lookDelayPerMessage * Double(max(1, p.messages.count))
+        let firstLook = p.released + lookDelayPerMessage * Double(max(1, p.weight))
         if firstLook > began { usleep(UInt32(min(0.05, firstLook - began) * 1e6)) }
         let deadline = monotonicSeconds() + options.barrierTimeout
         var looks = 0
+        var pause = options.pollMicroseconds
         while true {
             let seen = try api.lastSeen()
             looks += 1
@@ -502,7 +534,8 @@ public final class HistoryRunner {
                               + "\(Int(options.barrierTimeout)) s: \(b.id) last_seen \(b.seen.map { Timestamp.format(ms: $0) } ?? "none"), "
                               + "sent up to \(Timestamp.format(ms: b.sent))")
             }
-            usleep(options.pollMicroseconds)
+            usleep(pause)
+            pause = min(pause * 2, 3_000)
         }
     }
 

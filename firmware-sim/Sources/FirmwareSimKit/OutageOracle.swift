@@ -55,14 +55,33 @@ public struct OutageOracle: Sendable {
         let expr: RuleExpr
         let clear: RuleExpr?
         let forMs: Int64
-        let metrics: Set<String>
+        /// The known metrics it mentions (bits of `Self.metricIndex`).
+        let mask: UInt8
+    }
+
+    /// The metrics a simulated station reports, by index (`latest` is kept in this order).
+    static let metricNames = ["door_open", "mains", "battery_pct", "water_ok", "leak", "occupancy", "fridge_c"]
+
+    static func metricIndex(_ name: String) -> Int? {
+        switch name {
+        case "door_open": return 0
+        case "mains": return 1
+        case "battery_pct": return 2
+        case "water_ok": return 3
+        case "leak": return 4
+        case "occupancy": return 5
+        case "fridge_c": return 6
+        default: return nil
+        }
     }
 
     public let station: String
     private let thresholds: [Threshold]
     private let heartbeats: [(name: String, timeout: Int64)]
 
-    private var latest: [String: (value: MetricValue, ts: Int64)] = [:]
+    /// Each metric's latest value (by event time) and its `ts`, by metric index.
+    private var latestValue = [MetricValue?](repeating: nil, count: 7)
+    private var latestTs = [Int64](repeating: .min, count: 7)
     private var newestTs: Int64?
     private var newestReceivedAt: Int64?
     private var lastTelemetryTs: Int64?
@@ -90,7 +109,9 @@ public struct OutageOracle: Sendable {
         for rule in rules.rules where rule.outage && rule.matches(station) {
             switch rule.kind {
             case .threshold(let expr, let clear):
-                thresholds.append(Threshold(name: rule.name, expr: expr, clear: clear, forMs: rule.forMs, metrics: rule.metrics))
+                var mask: UInt8 = 0
+                for m in rule.metrics { if let i = Self.metricIndex(m) { mask |= 1 << i } }
+                thresholds.append(Threshold(name: rule.name, expr: expr, clear: clear, forMs: rule.forMs, mask: mask))
             case .heartbeat(let timeout):
                 heartbeats.append((rule.name, timeout))
             }
@@ -133,7 +154,7 @@ public struct OutageOracle: Sendable {
     /// The service process was restarted: it keeps what its store holds (open alerts, each
     /// metric's latest value) and nothing else.
     public mutating func processRestarted() {
-        newestTs = latest.values.map(\.ts).max()
+        newestTs = latestTs.filter { $0 != .min }.max()
         lastTelemetryTs = newestTs
         newestReceivedAt = nil
         lastHeardAt = nil
@@ -161,7 +182,7 @@ public struct OutageOracle: Sendable {
             if let hb = heartbeats.first(where: { $0.name == rule }) {
                 if open[hb.name] == nil { fireHeartbeat(hb.name, now: now) }
             } else if let t = thresholds.first(where: { $0.name == rule }), case .pending(let since)? = open[rule],
-                      t.expr.evaluate({ latest[$0]?.value }) {
+                      holds(t.expr) {
                 fire(t.name, since: since, at: since + t.forMs)
             }
             if episodes.count > before, let earliest = maybe[rule] { firedEarliest[before] = earliest }
@@ -221,13 +242,21 @@ public struct OutageOracle: Sendable {
         }
         for sample in merged {
             if let newest = newestTs, sample.ts <= newest {
-                for (m, v) in sample.readings where sample.ts > (latest[m]?.ts ?? .min) { latest[m] = (v, sample.ts) }
+                for (m, v) in sample.readings where sample.ts > latestTs[m] {
+                    latestValue[m] = v
+                    latestTs[m] = sample.ts
+                }
                 continue
             }
-            for (m, v) in sample.readings where sample.ts >= (latest[m]?.ts ?? .min) { latest[m] = (v, sample.ts) }
+            var mask: UInt8 = 0
+            for (m, v) in sample.readings where sample.ts >= latestTs[m] {
+                latestValue[m] = v
+                latestTs[m] = sample.ts
+            }
+            for (m, _) in sample.readings { mask |= 1 << m }
             newestTs = sample.ts
             newestReceivedAt = now
-            evaluate(Set(sample.readings.map(\.0)), ts: sample.ts)
+            evaluate(mask, ts: sample.ts)
         }
     }
 
@@ -246,9 +275,13 @@ public struct OutageOracle: Sendable {
 
     // MARK: evaluation
 
-    private mutating func evaluate(_ metrics: Set<String>, ts: Int64) {
-        for t in thresholds where !t.metrics.isDisjoint(with: metrics) {
-            let holds = t.expr.evaluate { latest[$0]?.value }
+    private func holds(_ expr: RuleExpr) -> Bool {
+        expr.evaluate { name in Self.metricIndex(name).flatMap { latestValue[$0] } }
+    }
+
+    private mutating func evaluate(_ metrics: UInt8, ts: Int64) {
+        for t in thresholds where t.mask & metrics != 0 {
+            let holds = self.holds(t.expr)
             switch open[t.name] {
             case nil:
                 guard holds else { continue }
@@ -269,7 +302,7 @@ public struct OutageOracle: Sendable {
                     armFor(t, since: since)
                 }
             case .firing(let e)?:
-                let cleared = t.clear.map { c in c.evaluate { latest[$0]?.value } } ?? !holds
+                let cleared = t.clear.map { self.holds($0) } ?? !holds
                 if cleared { resolve(t.name, episode: e, at: ts) }
             }
         }
@@ -314,10 +347,18 @@ public struct OutageOracle: Sendable {
         due[t.name] = received + (since + t.forMs - newest)
     }
 
-    /// A message's samples as the service applies them: in `ts` order, equal `ts` merged.
-    static func merge(_ samples: [Sample]) -> [(ts: Int64, readings: [(String, MetricValue)])] {
-        let sorted = samples.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
-        var merged: [(ts: Int64, readings: [(String, MetricValue)])] = []
+    /// A message's samples as the service applies them: in `ts` order, equal `ts` merged; each
+    /// reading as (metric index, value).
+    static func merge(_ samples: [Sample]) -> [(ts: Int64, readings: [(Int, MetricValue)])] {
+        var increasing = true
+        for k in samples.indices.dropFirst() where samples[k].ts <= samples[k - 1].ts {
+            increasing = false
+            break
+        }
+        let sorted = increasing ? samples
+            : samples.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map(\.element)
+        var merged: [(ts: Int64, readings: [(Int, MetricValue)])] = []
+        merged.reserveCapacity(sorted.count)
         for s in sorted {
             let r = readings(s)
             guard !r.isEmpty else { continue }
@@ -326,15 +367,16 @@ public struct OutageOracle: Sendable {
         return merged
     }
 
-    static func readings(_ s: Sample) -> [(String, MetricValue)] {
-        var r: [(String, MetricValue)] = []
-        if let v = s.doorOpen { r.append(("door_open", .bool(v))) }
-        if let v = s.mains { r.append(("mains", .bool(v))) }
-        if let v = s.batteryPct { r.append(("battery_pct", .number(v))) }
-        if let v = s.waterOK { r.append(("water_ok", .bool(v))) }
-        if let v = s.leak { r.append(("leak", .bool(v))) }
-        if let v = s.occupancy { r.append(("occupancy", .number(Double(v)))) }
-        if let v = s.fridgeC { r.append(("fridge_c", .number(v))) }
+    static func readings(_ s: Sample) -> [(Int, MetricValue)] {
+        var r: [(Int, MetricValue)] = []
+        r.reserveCapacity(7)
+        if let v = s.doorOpen { r.append((0, .bool(v))) }
+        if let v = s.mains { r.append((1, .bool(v))) }
+        if let v = s.batteryPct { r.append((2, .number(v))) }
+        if let v = s.waterOK { r.append((3, .bool(v))) }
+        if let v = s.leak { r.append((4, .bool(v))) }
+        if let v = s.occupancy { r.append((5, .number(Double(v)))) }
+        if let v = s.fridgeC { r.append((6, .number(v))) }
         return r
     }
 }

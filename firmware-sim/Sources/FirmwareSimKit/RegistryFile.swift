@@ -2,7 +2,7 @@ import Foundation
 import YizhanCore
 
 /// The station registry file both the service and the simulator read:
-/// JSON5 `{stations: [{id, name, region, lat, lon, unmanned}, ...]}`.
+/// JSON5 `{stations: [{id, name, region, lat, lon, unmanned[, since, until, address, hours, services]}, ...]}`.
 ///
 /// The simulator writes and reads it itself (it does not depend on the service's
 /// registry code) so the two agree on stations through the file format alone.
@@ -18,7 +18,7 @@ public enum RegistryFile {
     /// The registry as JSON5 text: one station per line, unquoted keys, trailing commas.
     public static func render(_ stations: [Station], comment: String? = nil) -> String {
         var text = ""
-        text.reserveCapacity(140 * stations.count + 200)
+        text.reserveCapacity(320 * stations.count + 200)
         text += "// Yizhan station registry (JSON5)"
         if let comment { text += " — \(comment)" }
         text += "\n{\n  stations: [\n"
@@ -27,6 +27,11 @@ public enum RegistryFile {
             text += "lat: \(s.lat), lon: \(s.lon), unmanned: \(s.unmanned)"
             if let since = s.since { text += ", since: \(JSONString.literal(since))" }
             if let until = s.until { text += ", until: \(JSONString.literal(until))" }
+            if let address = s.address { text += ", address: \(JSONString.literal(address))" }
+            if let hours = s.hours { text += ", hours: \(JSONString.literal(hours))" }
+            if let services = s.services {
+                text += ", services: [" + services.map { JSONString.literal($0) }.joined(separator: ", ") + "]"
+            }
             text += "},\n"
         }
         text += "  ],\n}\n"

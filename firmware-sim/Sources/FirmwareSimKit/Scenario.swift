@@ -30,6 +30,9 @@ public struct Scenario: Sendable, Equatable {
     public var serviceDown: [ServiceDown] = []
     public var maintenance: [Maintenance] = []
     public var reports: [ReportPeriod] = []
+    /// History mode: the rules the service runs (and the truth is computed for), a path relative
+    /// to the scenario file; nil: the default rules.
+    public var rulesFile: String?
     /// The file it came from, for messages.
     public var file: String = "<scenario>"
 
@@ -413,7 +416,7 @@ extension Scenario: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: AnyKey.self)
         try c.onlyKeys(["name", "description", "seed", "fleet", "time", "transport", "faults",
-                        "service_down", "maintenance", "report"])
+                        "service_down", "maintenance", "report", "rules"])
         guard let name = try c.string("name"), !name.isEmpty else { throw c.fail("name", "missing (a short name for the scenario)") }
         self.name = name
         description = try c.string("description")
@@ -428,6 +431,14 @@ extension Scenario: Decodable {
         serviceDown = try c.decodeIfPresent([ServiceDown].self, forKey: AnyKey("service_down")) ?? []
         maintenance = try c.decodeIfPresent([Maintenance].self, forKey: AnyKey("maintenance")) ?? []
         reports = try c.decodeIfPresent([ReportPeriod].self, forKey: AnyKey("report")) ?? []
+        rulesFile = try c.string("rules")
+    }
+
+    /// `rules` resolved against the scenario file's directory.
+    public var rulesPath: String? {
+        guard let r = rulesFile else { return nil }
+        if r.hasPrefix("/") { return r }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(r).path
     }
 }
 

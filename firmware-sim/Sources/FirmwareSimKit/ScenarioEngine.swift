@@ -19,6 +19,9 @@ public final class ScenarioEngine {
         public var batch: Int = 1
         /// How close to a service-clock deadline counts as a race (see `StationOracle`).
         public var marginMs: Int64 = 1_500
+        /// Work out the truth lines (`onTruth`) with a `StationOracle` per station with faults;
+        /// off in history mode, which has an exact truth of its own (`OutageOracle`).
+        public var truthLines = true
         public init() {}
     }
 
@@ -204,6 +207,7 @@ public final class ScenarioEngine {
         stats.samples += samples
         stats.messages += samples
         stats.lagMs = now - oldestDue
+        guard options.truthLines else { return }
         for k in slots.indices { slots[k].oracle.tick(wall: wall) }
         settle(wall: wall, final: false)
     }
@@ -230,6 +234,12 @@ public final class ScenarioEngine {
                 }
             }
         }
+    }
+
+    /// History mode: sends each station's samples collected so far now, as one batch each.
+    public func flushBatches(wall: Int64) {
+        guard options.batch > 1 else { return }
+        for i in pendingBatch.indices where !pendingBatch[i].isEmpty { flushBatch(i, wall: wall) }
     }
 
     /// Stations that have faults, by fleet index.
@@ -305,7 +315,7 @@ public final class ScenarioEngine {
             slots[k].loss!.willAt = .max
             links[slots[k].station].sendStatus(online: false)
             observe?(slots[k].station, .status(online: false))
-            slots[k].oracle.status(online: false, wall: wall)
+            if options.truthLines { slots[k].oracle.status(online: false, wall: wall) }
             records[l.fault].notes.append("Will `offline` published at \(at + slots[k].skew)")
         }
         for (f, b) in slots[k].bad where b.at <= at { sendBad(f, slot: k, at: at, wall: wall) }
@@ -374,7 +384,7 @@ public final class ScenarioEngine {
             // Reconnect: `online`, then what was buffered, oldest first, as one batch.
             links[i].sendStatus(online: true)
             observe?(i, .status(online: true))
-            slots[k].oracle.status(online: true, wall: wall)
+            if options.truthLines { slots[k].oracle.status(online: true, wall: wall) }
             if !loss.buffer.isEmpty {
                 links[i].sendTelemetry(SampleJSON.encodeBatch(loss.buffer))
                 observe?(i, .telemetry(loss.buffer))
@@ -433,7 +443,7 @@ public final class ScenarioEngine {
             stats.badMessages += 1
             records[f].badSent += 1
             records[f].rejects.formUnion(m.reasons)
-            slots[k].oracle.otherTelemetry(storedTs: m.storedTs, wall: wall)
+            if options.truthLines { slots[k].oracle.otherTelemetry(storedTs: m.storedTs, wall: wall) }
         }
         let next = at + fault.everyMs
         if next < records[f].endAt { slots[k].bad[f] = (next, n + 1) } else { slots[k].bad[f] = nil }
@@ -460,7 +470,7 @@ public final class ScenarioEngine {
             // A boot: the station reconnects and says so.
             links[i].sendStatus(online: true)
             observe?(i, .status(online: true))
-            slots[k].oracle.status(online: true, wall: wall)
+            if options.truthLines { slots[k].oracle.status(online: true, wall: wall) }
         }
         slots[k].sentAny = true
         if var loss = slots[k].loss {
@@ -497,6 +507,7 @@ public final class ScenarioEngine {
     /// A telemetry message of ours, as the service sees it. Samples it refuses for their `ts`
     /// count for the station's clock_skew faults.
     private func toOracle(_ samples: [Sample], slot k: Int, wall: Int64) {
+        guard options.truthLines else { return }
         let before = slots[k].oracle.tsBorderline
         let refused = slots[k].oracle.telemetry(samples, wall: wall)
         let borderline = slots[k].oracle.tsBorderline > before
