@@ -7,7 +7,7 @@ import YizhanReports
 enum ReportCommand {
     static let usage = """
     usage: yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE]
-                                [--format table|json|csv|html] [--out FILE] [--time-zone ZONE]
+                                [--format table|json|csv|html] [--out FILE]
                                 [--server URL | --http HOST:PORT] [--config PATH] [--api-token TOKEN]
            yizhan report list [--server URL | --http HOST:PORT]
     """
@@ -20,7 +20,7 @@ enum ReportCommand {
         let endpoint: ServiceEndpoint
         do {
             flags = try Flags(Array(args.dropFirst()), accepted: ServiceEndpoint.flagNames.union(
-                ["from", "to", "month", "region", "format", "out", "time-zone"]))
+                ["from", "to", "month", "region", "format", "out"]))
             if let extra = flags.positional.first { return fail("unexpected argument \"\(extra)\"\n\(usage)", code: 2) }
             endpoint = try ServiceEndpoint(flags, environment: environment)
         } catch let problem as ServiceEndpoint.Problem {
@@ -35,12 +35,9 @@ enum ReportCommand {
         guard ReportFormat(rawValue: format) != nil else {
             return fail("--format: \"\(format)\" is not one of table, json, csv, html", code: 2)
         }
-        let zoneName = flags["time-zone"] ?? "Asia/Shanghai"
-        guard let zone = ReportTimeZone(identifier: zoneName) else {
-            return fail("--time-zone: \"\(zoneName)\" is not a time zone this system knows", code: 2)
-        }
         do {
-            _ = try ReportPeriod.parse(from: flags["from"], to: flags["to"], month: flags["month"], timeZone: zone,
+            // Whether a period is valid does not depend on the zone; the service applies its own.
+            _ = try ReportPeriod.parse(from: flags["from"], to: flags["to"], month: flags["month"], timeZone: .shanghai,
                                        now: Int64(Date().timeIntervalSince1970 * 1000))
         } catch {
             return fail("--\(error.description)", code: 2)

@@ -15,18 +15,14 @@ from the rendered DOM only; every wait is on a condition, never a fixed sleep.
 """
 import json
 import os
-import re
 import sys
-import traceback
 import urllib.request
 
-from selenium import webdriver
-from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
-                                        TimeoutException, UnexpectedAlertPresentException)
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
+
+from browser import make_driver, registry, run, waiter
 
 URL = os.environ["YIZHAN_URL"].rstrip("/")
 TOKEN = os.environ["YIZHAN_TOKEN"]
@@ -39,17 +35,8 @@ WAIT = float(os.environ.get("WAIT_SECONDS", "30"))
 os.makedirs(SHOTS, exist_ok=True)
 
 
-def registry():
-    """(id, name, region, lat, lon) of every registered station, from the JSON5 registry file."""
-    text = open(REGISTRY, encoding="utf-8").read()
-    out = []
-    for m in re.finditer(r'\{id: "([^"]+)", name: "((?:[^"\\]|\\.)*)", region: "(\d{6})", lat: ([-0-9.e]+), lon: ([-0-9.e]+)', text):
-        out.append((m.group(1), json.loads('"' + m.group(2) + '"'), m.group(3), float(m.group(4)), float(m.group(5))))
-    return out
-
-
-STATIONS = [(sid, name, region) for sid, name, region, _, _ in registry()]
-PLACES = {sid: (lat, lon) for sid, _, _, lat, lon in registry()}
+STATIONS = [(s["id"], s["name"], s["region"]) for s in registry(REGISTRY)]
+PLACES = {s["id"]: (s["lat"], s["lon"]) for s in registry(REGISTRY)}
 NAMES = {sid: name for sid, name, _ in STATIONS}
 assert STATIONS and LEAK in NAMES, f"registry {REGISTRY} has no station {LEAK}"
 
@@ -59,28 +46,9 @@ def api(path):
         return json.loads(r.read().decode("utf-8"))
 
 
-def make_driver():
-    o = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1440,1000", "--lang=zh-CN", "--force-device-scale-factor=1"]:
-        o.add_argument(a)
-    o.binary_location = "/usr/bin/chromium"
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-
-
-d = make_driver()
+d = make_driver(1440)
+wait = waiter(d, WAIT)
 results = []
-
-
-def wait(cond, what, timeout=None):
-    """Waits until cond() is truthy. The pages re-render live data, so an element found a
-    moment ago may be gone, or not there yet: both just mean "look again"."""
-    try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.1,
-                             ignored_exceptions=[StaleElementReferenceException, NoSuchElementException]).until(lambda _: cond())
-    except TimeoutException:
-        raise AssertionError(f"timed out waiting for {what}")
 
 
 def click(css, what=None):
@@ -332,22 +300,4 @@ def the_page_fetched_nothing_from_elsewhere_and_logged_no_errors():
     assert not errors, f"console errors: {errors}"
 
 
-passed = failed = 0
-try:
-    for fn in results:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__}")
-        except (AssertionError, UnexpectedAlertPresentException, Exception) as e:  # noqa: B014
-            failed += 1
-            print(f"FAIL {fn.__name__}: {e}")
-            traceback.print_exc()
-            try:
-                shot(f"failed-{fn.__name__}.png")
-            except Exception:
-                pass
-finally:
-    d.quit()
-print(f"browser: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(run("browser", results, d, SHOTS))

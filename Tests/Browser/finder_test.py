@@ -19,16 +19,12 @@ faults have reached the service. Every wait is on a condition, never a fixed sle
 import json
 import math
 import os
-import re
 import sys
-import traceback
 import urllib.request
 
-from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import make_driver, registry, run, waiter
 
 URL = os.environ["YIZHAN_URL"].rstrip("/")
 REGISTRY = os.environ["YIZHAN_REGISTRY"]
@@ -39,17 +35,8 @@ WAIT = float(os.environ.get("WAIT_SECONDS", "30"))
 os.makedirs(SHOTS, exist_ok=True)
 
 
-def registry():
-    """{id: (name, lat, lon, unmanned)} from the JSON5 registry file."""
-    text = open(REGISTRY, encoding="utf-8").read()
-    out = {}
-    for m in re.finditer(r'\{id: "([^"]+)", name: "((?:[^"\\]|\\.)*)", region: "\d{6}", lat: ([-0-9.e]+), '
-                         r'lon: ([-0-9.e]+), unmanned: (true|false)', text):
-        out[m.group(1)] = (json.loads('"' + m.group(2) + '"'), float(m.group(3)), float(m.group(4)), m.group(5) == "true")
-    return out
-
-
-STATIONS = registry()
+# {id: (name, lat, lon, unmanned)}
+STATIONS = {s["id"]: (s["name"], s["lat"], s["lon"], s["unmanned"]) for s in registry(REGISTRY)}
 
 
 def haversine(lat1, lon1, lat2, lon2):
@@ -70,26 +57,9 @@ def feed():
         return {f["id"]: f["properties"] for f in json.loads(r.read().decode("utf-8"))["features"]}
 
 
-def make_driver():
-    o = webdriver.ChromeOptions()
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1000,1000", "--lang=zh-CN", "--force-device-scale-factor=1"]:
-        o.add_argument(a)
-    o.binary_location = "/usr/bin/chromium"
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
-
-
-d = make_driver()
+d = make_driver(1000)
+wait = waiter(d, WAIT)
 results = []
-
-
-def wait(cond, what, timeout=None):
-    try:
-        return WebDriverWait(d, timeout or WAIT, poll_frequency=0.1,
-                             ignored_exceptions=[StaleElementReferenceException, NoSuchElementException]).until(lambda _: cond())
-    except TimeoutException:
-        raise AssertionError(f"timed out waiting for {what}")
 
 
 def js(script, *args):
@@ -204,22 +174,4 @@ def nothing_from_elsewhere_and_no_console_errors():
     assert not errors, f"console errors: {errors}"
 
 
-passed = failed = 0
-try:
-    for fn in results:
-        try:
-            fn()
-            passed += 1
-            print(f"ok   {fn.__name__}")
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print(f"FAIL {fn.__name__}: {e}")
-            traceback.print_exc()
-            try:
-                d.save_screenshot(os.path.join(SHOTS, f"failed-{fn.__name__}.png"))
-            except Exception:
-                pass
-finally:
-    d.quit()
-print(f"finder: {passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(run("finder", results, d, SHOTS))
