@@ -44,7 +44,7 @@ import YizhanStore
         h.pipeline.stop()
         // The last batch recorded how far into the journal it reached.
         let writer = try StoreWriter(path: dir.db)
-        #expect(try writer.meta(IngestPipeline.checkpointKey) == h.journal.end.description)
+        #expect(try writer.meta(BatchWriter.checkpointKey) == h.journal.end.description)
         #expect(h.journal.end.offset > 0)
     }
 
@@ -141,7 +141,7 @@ import YizhanStore
         // The WAL was folded into the database and truncated.
         #expect((fileSize(dir.db + "-wal") ?? 0) == 0)
         let writer = try StoreWriter(path: dir.db)
-        #expect(try writer.meta(IngestPipeline.checkpointKey) == h.journal.end.description)
+        #expect(try writer.meta(BatchWriter.checkpointKey) == h.journal.end.description)
     }
 
     @Test func backlogCountsQueuedMessagesAndTheOldestOnesAge() throws {

@@ -19,10 +19,10 @@ import Testing
 
     @Test func alertingClockWaitsForTheBacklog() {
         // Caught up: alerting runs on the service clock.
-        #expect(IngestPipeline.alertClock(now: 10_000, oldestWaiting: nil) == 10_000)
+        #expect(BatchWriter.alertClock(now: 10_000, oldestWaiting: nil) == 10_000)
         // Behind: only as far as what has been applied; a station whose newer telemetry is
         // still queued must not time out on the writer's lag.
-        #expect(IngestPipeline.alertClock(now: 10_000, oldestWaiting: 7_000) == 6_999)
-        #expect(IngestPipeline.alertClock(now: 10_000, oldestWaiting: 10_500) == 10_000)
+        #expect(BatchWriter.alertClock(now: 10_000, oldestWaiting: 7_000) == 6_999)
+        #expect(BatchWriter.alertClock(now: 10_000, oldestWaiting: 10_500) == 10_000)
     }
 }

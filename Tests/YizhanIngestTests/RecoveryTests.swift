@@ -167,7 +167,7 @@ import YizhanStore
         restarted.pipeline.start()
         restarted.pipeline.stop()
         let writer = try StoreWriter(path: dir.db)
-        #expect(try writer.meta(IngestPipeline.checkpointKey) == restarted.journal.end.description)
+        #expect(try writer.meta(BatchWriter.checkpointKey) == restarted.journal.end.description)
 
         let again = try Harness(dir, clock: clock, settings: settings, segmentBytes: segmentBytes)
         #expect(try again.pipeline.recover() == 0)
