@@ -28,6 +28,12 @@ final class BatchWriter: @unchecked Sendable {
     private var ledger: SampleLedger
     private var committedThrough: JournalPosition
     private var pruning: Periodic
+    private var sealing: Periodic
+    /// A sealing pass under way: the horizon it seals below and the series it continues at.
+    private var sealPass: (horizon: Int64, next: Int64)?
+    /// The horizon of the last complete pass, and whether a reading older than it came since.
+    private var sealedBelow: Int64 = .min
+    private var lateSinceSeal = false
 
     private var thread: Thread?
     private let done = NSCondition()
@@ -53,6 +59,7 @@ final class BatchWriter: @unchecked Sendable {
         self.ledger = SampleLedger(newest: try store.newestSeqs(), timeZone: settings.reportTimeZone)
         self.committedThrough = try store.meta(Self.checkpointKey).flatMap(JournalPosition.init) ?? .start
         self.pruning = Periodic(everyMs: settings.pruneEveryMs)
+        self.sealing = Periodic(everyMs: settings.sealEveryMs)
     }
 
     // MARK: start-up
@@ -100,6 +107,7 @@ final class BatchWriter: @unchecked Sendable {
             let prepared = prepare(taken.messages, extra: extra, receivingEvents: events,
                                    tickAt: Self.alertClock(now: now, oldestWaiting: taken.oldestWaiting))
             if !prepared.batch.isEmpty {
+                noteLate(prepared.batch.readings)
                 commitRetrying(prepared)
             } else {
                 alerting?.publishSnapshot()
@@ -205,6 +213,43 @@ final class BatchWriter: @unchecked Sendable {
     /// writer connection is its alone. Each job keeps its own interval.
     private func maintenance(now: Int64) {
         if pruning.isDue(at: now) { prune(now: now) }
+        if sealPass != nil || sealing.isDue(at: now) { sealStep(now: now) }
+    }
+
+    /// One bounded step of sealing: hours that ended `sealAfterMs` ago leave the head for
+    /// compressed chunks. A pass runs when the horizon moved on or late readings arrived below
+    /// it, in steps between batches until every series is done.
+    private func sealStep(now: Int64) {
+        if sealPass == nil {
+            let horizon = Chunk.hour(of: now - settings.sealAfterMs)
+            guard horizon > sealedBelow || lateSinceSeal else { return }
+            sealPass = (horizon, 0)
+            lateSinceSeal = false
+        }
+        guard let pass = sealPass else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            let step = try store.seal(before: pass.horizon, fromSeries: pass.next, budget: settings.sealStepReadings)
+            live.sealed(step, ms: Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000))
+            if let next = step.nextSeries {
+                sealPass = (pass.horizon, next)
+            } else {
+                sealPass = nil
+                sealedBelow = max(sealedBelow, pass.horizon)
+            }
+        } catch {
+            // The step rolled back whole; the next turn starts the pass again.
+            log("sealing failed (will retry): \(error)")
+            sealPass = nil
+            lateSinceSeal = true
+        }
+    }
+
+    /// Readings for hours already sealed wait in the head until the next pass folds them in.
+    private func noteLate(_ readings: [Reading]) {
+        guard !lateSinceSeal, sealedBelow > .min || sealPass != nil else { return }
+        let below = max(sealedBelow, sealPass?.horizon ?? .min)
+        if readings.contains(where: { $0.ts < below }) { lateSinceSeal = true }
     }
 
     /// Retention: readings and status events older than the raw-data retention, rejects
@@ -212,10 +257,12 @@ final class BatchWriter: @unchecked Sendable {
     private func prune(now: Int64) {
         do {
             let readings = try store.pruneReadings(olderThan: now - settings.retentionMs)
+                + store.pruneChunks(olderThan: now - settings.retentionMs)
+            let rollups = try store.pruneRollups(olderThan: now - settings.rollupRetentionMs)
             let statuses = try store.pruneStatusEvents(olderThan: now - settings.retentionMs)
             let rejects = try store.pruneRejects(keepNewest: settings.rejectsKept)
-            if readings + statuses + rejects > 0 {
-                log("retention: pruned \(readings) readings, \(statuses) status events, \(rejects) rejects")
+            if readings + rollups + statuses + rejects > 0 {
+                log("retention: pruned \(readings) readings, \(rollups) rollup rows, \(statuses) status events, \(rejects) rejects")
             }
         } catch {
             log("retention pruning failed (will retry): \(error)")

@@ -14,6 +14,11 @@ public struct IngestCounters: Sendable, Equatable {
     /// Messages re-read from the journal at start-up (taken before a crash, not yet committed).
     public var recovered = 0
     public var storeErrors = 0
+    /// Head readings sealed into compressed chunks, the chunks written, and those re-opened for late data.
+    public var sealedReadings = 0
+    public var sealedChunks = 0
+    public var reopenedChunks = 0
+    public var sealMs = 0
 
     public init() {}
 }

@@ -24,6 +24,15 @@ public final class IngestPipeline: Sendable {
         public var rejectsKept = 100_000
         /// How often the writer prunes.
         public var pruneEveryMs: Int64 = 10 * 60_000
+        /// Rollups (per minute and per hour) are kept this long, raw readings `retentionMs`.
+        public var rollupRetentionMs: Int64 = 5 * 365 * 86_400_000
+        /// An hour is sealed into chunks once it ended this long ago: late telemetry within it
+        /// still lands in the head; later arrivals re-open the chunk.
+        public var sealAfterMs: Int64 = 10 * 60_000
+        /// How often the writer looks for hours to seal (and late readings to fold in).
+        public var sealEveryMs: Int64 = 60_000
+        /// Readings sealed per step between two batches, so ingest is never held up for long.
+        public var sealStepReadings = 50_000
         /// With alerting, how often the clock ticks (heartbeats, `for` timers) when idle.
         public var alertTickMs = 250
         /// Whose local days the uptime bookkeeping (`SampleLedger`) counts in.

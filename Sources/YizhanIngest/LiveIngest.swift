@@ -23,6 +23,15 @@ final class LiveIngest: Sendable {
         state.withLock { $0.counters.recovered += count }
     }
 
+    func sealed(_ step: StoreWriter.SealStep, ms: Int) {
+        state.withLock { s in
+            s.counters.sealedReadings += step.readings
+            s.counters.sealedChunks += step.chunks
+            s.counters.reopenedChunks += step.reopened
+            s.counters.sealMs += ms
+        }
+    }
+
     func commitFailed() {
         state.withLock { s in
             s.counters.storeErrors += 1

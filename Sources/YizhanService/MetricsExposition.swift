@@ -59,6 +59,13 @@ final class MetricsExposition: Sendable {
         family("yizhan_journal_recovered_messages_total", "counter",
                "Messages replayed from the journal at start-up (taken before a crash, not yet committed).",
                [("", Double(c.recovered))])
+        family("yizhan_sealed_readings_total", "counter", "Head readings compressed into sealed hourly chunks.",
+               [("", Double(c.sealedReadings))])
+        family("yizhan_sealed_chunks_total", "counter", "Series-hour chunks written by sealing (re-opened ones included).",
+               [("", Double(c.sealedChunks))])
+        family("yizhan_reopened_chunks_total", "counter", "Sealed chunks re-opened to take late readings.",
+               [("", Double(c.reopenedChunks))])
+        family("yizhan_seal_seconds_total", "counter", "Writer-thread time spent sealing.", [("", Double(c.sealMs) / 1000)])
         family("yizhan_store_bytes", "gauge", "Size of the SQLite store on disk (database and WAL).",
                [("", Double(fileSize(dbPath) + fileSize(dbPath + "-wal")))])
         family("yizhan_journal_bytes", "gauge", "Size of the ingest journal on disk.", [("", Double(journalBytes()))])

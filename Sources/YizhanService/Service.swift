@@ -98,6 +98,8 @@ public final class Service: @unchecked Sendable {
         settings.batchDelayMs = Int(config.batchDelayMs)
         settings.retentionMs = config.limits.retentionMs
         settings.rejectsKept = config.rejectsKept
+        settings.rollupRetentionMs = Int64(config.rollupRetentionDays) * 86_400_000
+        settings.sealAfterMs = config.sealAfterMs
         settings.reportTimeZone = ReportTimeZone(identifier: config.reportTimeZone) ?? .shanghai
         var initial = try reader.activity().mapValues {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)

@@ -25,6 +25,10 @@ public struct ServiceConfig: Sendable, Equatable {
     public var externalURL: String? = nil
     public var apiToken: String? = nil
     public var retentionDays = 90
+    /// Minute and hour rollups outlive the raw readings: charts of years read them.
+    public var rollupRetentionDays = 5 * 365
+    /// An hour is compressed into sealed chunks this long after it ended.
+    public var sealAfterMs: Int64 = 10 * 60_000
     public var maxPayloadBytes = 64 * 1024
     public var maxClockAheadMs: Int64 = 5 * 60 * 1000
     public var batchMessages = 5_000
@@ -87,6 +91,8 @@ public struct ServiceConfig: Sendable, Equatable {
         "external_url": { $0.externalURL = try $1.optionalString() },
         "api_token": { $0.apiToken = try $1.optionalString() },
         "retention_days": { $0.retentionDays = try $1.int(in: 1...36_500) },
+        "rollup_retention_days": { $0.rollupRetentionDays = try $1.int(in: 1...36_500) },
+        "seal_after": { $0.sealAfterMs = try $1.duration() },
         "max_payload_bytes": { $0.maxPayloadBytes = try $1.int(in: 256...(16 << 20)) },
         "max_clock_ahead": { $0.maxClockAheadMs = try $1.duration() },
         "batch_max_messages": { $0.batchMessages = try $1.int(in: 1...1_000_000) },

@@ -1,7 +1,7 @@
 import YizhanCore
 
-/// Folds readings, fed in ts order, into one point per step bucket: the mean for
-/// numbers and integers, the last value for booleans (a mean of on/off is not a state).
+/// Folds readings or rollups, fed in start order, into one point per step bucket: the mean
+/// for numbers and integers, the last value for booleans (a mean of on/off is not a state).
 struct BucketAggregator {
     let from: Int64
     let step: Int64
@@ -9,9 +9,7 @@ struct BucketAggregator {
     let limit: Int
     private(set) var points: [SeriesPoint] = []
     private var bucket: Int64?
-    private var sum = 0.0
-    private var count = 0
-    private var last = 0.0
+    private var current: Rollup?
 
     init(from: Int64, step: Int64, kind: MetricKind, limit: Int) {
         self.from = from
@@ -22,17 +20,19 @@ struct BucketAggregator {
 
     /// False once `limit` points are complete: the caller can stop reading.
     mutating func add(ts: Int64, value: Double) -> Bool {
-        let index = (ts - from) / step
+        add(Rollup(ts: ts, value: value))
+    }
+
+    /// A rollup must lie inside one bucket (callers align them); it lands in the bucket of its start.
+    mutating func add(_ part: Rollup) -> Bool {
+        let index = (part.start - from) / step
         if index != bucket {
             flush()
             if points.count >= limit { return false }
             bucket = index
-            sum = 0
-            count = 0
+            current = nil
         }
-        sum += value
-        count += 1
-        last = value
+        if current == nil { current = part } else { current!.absorb(part) }
         return true
     }
 
@@ -42,9 +42,9 @@ struct BucketAggregator {
     }
 
     private mutating func flush() {
-        guard let bucket, count > 0 else { return }
-        let value: MetricValue = kind == .bool ? .bool(last != 0) : .number(sum / Double(count))
+        guard let bucket, let c = current, c.count > 0 else { return }
+        let value: MetricValue = kind == .bool ? .bool(c.last != 0) : .number(c.mean)
         points.append(SeriesPoint(ts: from + bucket * step, value: value))
-        count = 0
+        current = nil
     }
 }

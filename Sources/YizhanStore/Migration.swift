@@ -29,6 +29,7 @@ struct Migrator: Sendable {
             for migration in migrations where migration.version > found {
                 try connection.execute(migration.sql)
                 try connection.execute("PRAGMA user_version = \(migration.version)")
+                CrashPoint.reach("migration")
             }
         }
     }

@@ -1,7 +1,7 @@
 /// The store's tables, as a list of migrations. Callers never see this layout: it
 /// may change (e.g. to compressed chunks of readings) behind the same API.
 enum Schema {
-    static let migrator = Migrator([version1, version2, version3])
+    static let migrator = Migrator([version1, version2, version3, version4])
 
     static var version: Int { migrator.latestVersion }
 
@@ -188,5 +188,34 @@ enum Schema {
             ts      INTEGER NOT NULL,
             seq     INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """)
+
+    /// Compressed storage: `readings` becomes the head (recent and late readings); hours safely
+    /// past are sealed into one compressed `Chunk` per series and hour, with rollups that outlive
+    /// the raw data. Keys pack series and time into the rowid (`ChunkKey`): a series' hours are
+    /// one contiguous range of the table's own b-tree, with no second index to pay for.
+    static let version4 = Migration(version: 4, sql: """
+        -- key = series_id << 20 | hours since 1970. data: Chunk.encoded(base: the hour).
+        -- count/first/last: what latest, activity and retention need without decoding.
+        CREATE TABLE chunks (
+            key        INTEGER PRIMARY KEY,
+            count      INTEGER NOT NULL,
+            first_ts   INTEGER NOT NULL,
+            last_ts    INTEGER NOT NULL,
+            last_value REAL    NOT NULL,
+            data       BLOB    NOT NULL
+        );
+
+        -- A sealed hour's minutes (RollupBlock), same key as its chunk; kept after the chunk is pruned.
+        CREATE TABLE rollup_minutes (
+            key  INTEGER PRIMARY KEY,
+            data BLOB    NOT NULL
+        );
+
+        -- A UTC day's hours (RollupBlock); key = series_id << 20 | days since 1970.
+        CREATE TABLE rollup_hours (
+            key  INTEGER PRIMARY KEY,
+            data BLOB    NOT NULL
+        );
         """)
 }

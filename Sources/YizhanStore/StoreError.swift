@@ -7,6 +7,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Without WAL, readers would block the writer and the durability model would not hold.
     case walUnavailable(path: String, journalMode: String)
     case invalidArgument(String)
+    /// A sealed chunk or rollup row does not decode: the file is damaged.
+    case corruptChunk(key: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "it needs a local filesystem that supports shared memory"
         case let .invalidArgument(text):
             return "invalid argument: \(text)"
+        case let .corruptChunk(key, reason):
+            return "sealed chunk \(key) (series \(ChunkKey.series(key)), slot \(ChunkKey.slot(key))) is damaged: \(reason)"
         }
     }
 }

@@ -1,17 +1,17 @@
 import YizhanCore
 
 extension StoreReader {
-    /// Every station's newest value of `metric` (greatest `ts`), in one query: one seek per
-    /// series through the readings' primary key. For seeding in-memory state at start-up.
+    /// Every station's newest value of `metric` (greatest `ts`), head or sealed: two seeks per
+    /// series. For seeding in-memory state at start-up.
     public func latestOfMetric(_ metric: String) throws -> [String: LatestValue] {
         try withConnection { db in
             var result: [String: LatestValue] = [:]
-            try db.cached("SELECT station, kind, ts, value FROM latest WHERE metric = ?")
-                .forEach([.text(metric)]) { row in
-                    let kind = MetricKind(rawValue: row.text(1)) ?? .number
-                    result[row.text(0)] = LatestValue(value: MetricValue(stored: row.double(3), kind: kind), ts: row.int64(2))
-                    return true
-                }
+            let series = try db.cached("SELECT id, station, kind FROM series WHERE metric = ?")
+                .rows([.text(metric)]) { (id: $0.int64(0), station: $0.text(1), kind: MetricKind(rawValue: $0.text(2)) ?? .number) }
+            for s in series {
+                guard let newest = try Self.newest(db, series: s.id) else { continue }
+                result[s.station] = LatestValue(value: MetricValue(stored: newest.value, kind: s.kind), ts: newest.ts)
+            }
             return result
         }
     }

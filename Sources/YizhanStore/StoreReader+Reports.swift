@@ -113,11 +113,8 @@ extension StoreReader {
     }
 
     private static func heard(_ db: Connection, station: String, from: Int64, to: Int64) throws -> Bool {
-        let reading = try db.cached("""
-            SELECT 1 FROM series AS s WHERE s.station = ?
-               AND EXISTS (SELECT 1 FROM readings WHERE series_id = s.id AND ts >= ? AND ts < ?)
-            LIMIT 1
-            """).first([.text(station), .integer(from), .integer(to)]) { _ in true }
+        let series = try db.cached("SELECT id FROM series WHERE station = ?").rows([.text(station)]) { $0.int64(0) }
+        let reading = try series.contains { try Self.hasReading(db, series: $0, from: from, to: to) }
         if reading == true { return true }
         return try db.cached("""
             SELECT 1 FROM station_status WHERE station = ? AND ts >= ? AND ts < ? LIMIT 1

@@ -22,12 +22,12 @@ public final class StoreReader: Sendable {
     public func latest(station: String) throws -> [String: LatestValue] {
         try pool.withConnection { db in
             var result: [String: LatestValue] = [:]
-            try db.cached("SELECT metric, kind, ts, value FROM latest WHERE station = ?")
-                .forEach([.text(station)]) { row in
-                    let value = MetricValue(stored: row.double(3), kind: Self.kind(row.text(1)))
-                    result[row.text(0)] = LatestValue(value: value, ts: row.int64(2))
-                    return true
-                }
+            let series = try db.cached("SELECT id, metric, kind FROM series WHERE station = ?")
+                .rows([.text(station)]) { (id: $0.int64(0), metric: $0.text(1), kind: Self.kind($0.text(2))) }
+            for s in series {
+                guard let newest = try Self.newest(db, series: s.id) else { continue }
+                result[s.metric] = LatestValue(value: MetricValue(stored: newest.value, kind: s.kind), ts: newest.ts)
+            }
             return result
         }
     }
@@ -36,13 +36,15 @@ public final class StoreReader: Sendable {
     public func activity() throws -> [String: StationActivity] {
         try pool.withConnection { db in
             var lastSeen: [String: Int64?] = [:]
-            try db.cached("""
-                SELECT s.station, max((SELECT max(ts) FROM readings WHERE series_id = s.id))
-                FROM series AS s GROUP BY s.station
-                """).forEach { row in
-                    lastSeen[row.text(0)] = row.isNull(1) ? Int64?.none : row.int64(1)
-                    return true
+            let series = try db.cached("SELECT id, station FROM series").rows { (id: $0.int64(0), station: $0.text(1)) }
+            for s in series {
+                let ts = try Self.newest(db, series: s.id)?.ts
+                if let ts, (lastSeen[s.station] ?? nil).map({ ts > $0 }) ?? true {
+                    lastSeen[s.station] = ts
+                } else if lastSeen[s.station] == nil {
+                    lastSeen[s.station] = Int64?.none
                 }
+            }
             var lastStatus: [String: StatusEvent] = [:]
             // SQLite takes the bare column `online` from the row holding max(ts).
             try db.cached("SELECT station, max(ts), online FROM station_status GROUP BY station")
@@ -79,22 +81,32 @@ public final class StoreReader: Sendable {
                 .first([.text(station), .text(metric)], { ($0.int64(0), Self.kind($0.text(1))) })
             else { return [] }
             guard let step else {
-                return try db.cached("""
-                    SELECT ts, value FROM readings
-                    WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?
-                    """).rows([.integer(id), .integer(from), .integer(to), .integer(Int64(limit))]) {
-                        SeriesPoint(ts: $0.int64(0), value: MetricValue(stored: $0.double(1), kind: kind))
-                    }
+                return Array(try Self.points(db, series: id, from: from, to: to).prefix(limit).map {
+                    SeriesPoint(ts: $0.ts, value: MetricValue(stored: $0.value, kind: kind))
+                })
             }
             var buckets = BucketAggregator(from: from, step: step, kind: kind, limit: limit)
-            try db.cached("""
-                SELECT ts, value FROM readings
-                WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts
-                """).forEach([.integer(id), .integer(from), .integer(to)]) { row in
-                    buckets.add(ts: row.int64(0), value: row.double(1))
-                }
+            for part in try Self.stepParts(db, series: id, from: from, to: to, step: step) {
+                if !buckets.add(part) { break }
+            }
             return buckets.finish()
         }
+    }
+
+    /// What a stepped series folds: rollups where whole rollup buckets fit the steps (from and
+    /// step on minute or hour boundaries), the head's readings raw beside them, and raw readings
+    /// for a tail shorter than one rollup bucket; raw readings only when nothing is aligned.
+    static func stepParts(_ db: Connection, series id: Int64, from: Int64, to: Int64, step: Int64) throws -> [Rollup] {
+        let resolution = [Chunk.hourMs, Rollup.minuteMs].first { step % $0 == 0 && Rollup.euclideanRemainder(from, $0) == 0 }
+        guard let resolution else {
+            return try points(db, series: id, from: from, to: to).map { Rollup(ts: $0.ts, value: $0.value) }
+        }
+        let cut = max(from, to - Rollup.euclideanRemainder(to, resolution))
+        var parts = try rollups(db, series: id, from: from, to: cut, resolution: resolution)
+        parts += try headPoints(db, series: id, from: from, to: cut).map { Rollup(ts: $0.ts, value: $0.value) }
+        parts += try points(db, series: id, from: cut, to: to).map { Rollup(ts: $0.ts, value: $0.value) }
+        parts.sort { $0.start < $1.start }
+        return parts
     }
 
     /// Rejects received at or after `since`, newest first.

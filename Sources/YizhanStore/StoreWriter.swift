@@ -6,9 +6,16 @@ import YizhanCore
 /// one thread that commits batches.
 public final class StoreWriter {
     public let path: String
-    private let connection: Connection
+    let connection: Connection
     /// Every series id in the file, so ingest never looks a series up in SQL.
-    private var seriesIDs: [SeriesKey: Int64]
+    var seriesIDs: [SeriesKey: Int64]
+    /// Readings before this may sit in a sealed chunk, so a copy arriving late is checked there.
+    /// Raised (in the same transaction) before any hour below it is sealed.
+    var sealHorizon: Int64
+    static let sealHorizonKey = "seal.horizon"
+    /// Per keyed table, the slot retention last pruned below: it moves an hour at a time, so most
+    /// prunes have nothing to do and skip the walk over every series.
+    var prunedBelow: [String: Int64] = [:]
 
     public convenience init(path: String) throws {
         try self.init(path: path, tuning: StoreTuning())
@@ -42,6 +49,9 @@ public final class StoreWriter {
         self.connection = connection
         self.path = path
         self.seriesIDs = try Self.loadSeriesIDs(connection)
+        let horizon = try connection.cached("SELECT value FROM meta WHERE key = ?")
+            .first([.text(Self.sealHorizonKey)]) { $0.text(0) }
+        self.sealHorizon = horizon.flatMap { Int64($0) } ?? .min
     }
 
     /// Stores the whole batch in one transaction, or nothing of it.
@@ -85,21 +95,26 @@ public final class StoreWriter {
     /// the series in slices, each its own transaction, so a large backlog neither
     /// balloons the WAL nor holds up ingest for the whole run.
     public func pruneReadings(olderThan ts: Int64) throws -> Int {
-        let ids = seriesIDs.values.sorted()
         let delete = try connection.cached("DELETE FROM readings WHERE series_id = ? AND ts < ?")
-        var removed = 0
+        return try inSeriesSlices { slice in
+            var count = 0
+            for id in slice { count += try delete.execute([.integer(id), .integer(ts)]) }
+            try adjustReadingCount(by: -count)
+            return count
+        }
+    }
+
+    /// Runs `body` over every series id in ascending slices of 500, each slice one transaction.
+    func inSeriesSlices(_ body: (ArraySlice<Int64>) throws -> Int) throws -> Int {
+        let ids = seriesIDs.values.sorted()
+        var total = 0
         var start = ids.startIndex
         while start < ids.endIndex {
             let slice = ids[start..<min(start + 500, ids.endIndex)]
-            removed += try connection.writeTransaction {
-                var count = 0
-                for id in slice { count += try delete.execute([.integer(id), .integer(ts)]) }
-                try adjustReadingCount(by: -count)
-                return count
-            }
+            total += try connection.writeTransaction { try body(slice) }
             start = slice.endIndex
         }
-        return removed
+        return total
     }
 
     /// Deletes status messages before the cutoff, except each station's newest, which
@@ -193,7 +208,10 @@ public final class StoreWriter {
             "INSERT OR IGNORE INTO readings (series_id, ts, value) VALUES (?, ?, ?)")
         defer { statement.reset() }
         var stored = 0
+        var sealed = SealedLookup()
         for row in rows {
+            // A late copy of a reading already sealed is a duplicate like any other.
+            if row.ts < sealHorizon, try sealed.contains(series: row.series, ts: row.ts, in: connection) { continue }
             try statement.bind(row.series, at: 1)
             try statement.bind(row.ts, at: 2)
             try statement.bind(row.value, at: 3)
@@ -318,7 +336,7 @@ public final class StoreWriter {
         }
     }
 
-    private func adjustReadingCount(by delta: Int) throws {
+    func adjustReadingCount(by delta: Int) throws {
         guard delta != 0 else { return }
         try connection.cached("UPDATE counters SET value = value + ? WHERE name = 'readings'")
             .execute([.integer(Int64(delta))])

@@ -68,6 +68,8 @@ final class ServiceUnderTest {
     let brokerURL: String
     let clientID: String
     var extraArgs: [String]
+    /// Set for the next `start` (e.g. `YIZHAN_CRASH_AT`); nil: the test's own environment.
+    var environment: [String: String]?
     private(set) var process: ChildProcess?
 
     var db: String { scratch.path("yizhan.db") }
@@ -93,7 +95,8 @@ final class ServiceUnderTest {
         if !FileManager.default.fileExists(atPath: scratch.path("none.json5")) {
             try "{}\n".write(toFile: scratch.path("none.json5"), atomically: true, encoding: .utf8)
         }
-        let p = try ChildProcess(executable: Products.yizhan, arguments: arguments, stdoutPath: logPath, stderrPath: logPath)
+        let p = try ChildProcess(executable: Products.yizhan, arguments: arguments, environment: environment,
+                                 stdoutPath: logPath, stderrPath: logPath)
         process = p
         if ready {
             let up = waitUntil(30) { http(port: httpPort, "/readyz")?.status == 200 || !p.isRunning }

@@ -85,7 +85,7 @@ import YizhanCore
         #expect(try old.userVersion == 2)
 
         let writer = try StoreWriter(path: scratch.path())
-        #expect(try old.userVersion == 3)
+        #expect(try old.userVersion == Schema.version)
         var b = StoreBatch()
         b.stationDays = [StationDay(station: "s1", day: 0): DayTally(firstTs: 1, lastTs: 2, received: 1, lost: 0)]
         _ = try writer.commit(b)

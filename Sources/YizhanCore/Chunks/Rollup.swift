@@ -91,7 +91,7 @@ public struct Rollup: Sendable, Equatable {
         return result
     }
 
-    static func euclideanRemainder(_ a: Int64, _ m: Int64) -> Int64 {
+    public static func euclideanRemainder(_ a: Int64, _ m: Int64) -> Int64 {
         let r = a % m
         return r < 0 ? r + m : r
     }
