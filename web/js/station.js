@@ -4,11 +4,14 @@
 "use strict";
 
 const STATION_ID = decodeURIComponent(location.pathname.replace(/^\/station\//, "").replace(/\/$/, ""));
+// Steps are whole minutes or hours and charts start on a step boundary, so the service answers
+// from its minute and hour rollups (a year's chart in milliseconds, also after raw retention).
 const WINDOWS = [
-  { key: "6h", ms: 6 * 3600e3, step: "2m" },
-  { key: "24h", ms: 24 * 3600e3, step: "5m" },
-  { key: "7d", ms: 7 * 86400e3, step: "30m" },
-  { key: "30d", ms: 30 * 86400e3, step: "2h" },
+  { key: "6h", ms: 6 * 3600e3, step: "2m", stepMs: 120e3 },
+  { key: "24h", ms: 24 * 3600e3, step: "5m", stepMs: 300e3 },
+  { key: "7d", ms: 7 * 86400e3, step: "1h", stepMs: 3600e3 },
+  { key: "30d", ms: 30 * 86400e3, step: "3h", stepMs: 3 * 3600e3 },
+  { key: "1y", ms: 365 * 86400e3, step: "24h", stepMs: 86400e3 },
 ];
 const BOOL_METRICS = new Set(["door_open", "mains", "water_ok", "leak"]);
 // A value that needs a person, for highlighting the latest values.
@@ -192,7 +195,7 @@ function renderWindowButtons() {
 P.series = {};
 async function loadCharts() {
   P.chartsAt = Date.now();
-  const to = new Date(), from = new Date(to.getTime() - P.window.ms);
+  const to = new Date(), from = new Date(Math.floor((to.getTime() - P.window.ms) / P.window.stepMs) * P.window.stepMs);
   const results = await Promise.all(P.metrics.map((m) => API.get("/api/v1/stations/" + encodeURIComponent(STATION_ID) +
     "/series?metric=" + encodeURIComponent(m) + "&from=" + encodeURIComponent(from.toISOString()) + "&to=" + encodeURIComponent(to.toISOString()) +
     "&step=" + P.window.step).catch(() => null)));
