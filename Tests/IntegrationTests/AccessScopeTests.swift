@@ -115,6 +115,24 @@ import YizhanProcess
         #expect(f.get("/api/v1/map/stations/1?generation=\(generation)", token: t)?.status == 409)
         let live = f.get("/api/v1/live", token: t)?.json as? [String: Any]
         #expect(Set(((live?["alerts"] as? [[String: Any]]) ?? []).compactMap { $0["station"] as? String }) == ["sa-001"])
+        #expect(live?["generation"] as? String == generation)
+        // Live deltas: both leagues change; the league's poller hears of its own station only, by its own number.
+        let cursor = try #require(live?["cursor"] as? Int)
+        let publisher = try TestPublisher(broker: f.broker.url)
+        for (region, id) in [("150100", "sa-001"), ("150200", "sb-001")] {
+            try publisher.publish("yizhan/v1/\(region)/\(id)/telemetry", "{\"ts\":\(nowMs()),\"leak\":false}")
+        }
+        #expect(waitUntil(20) { (f.get("/api/v1/alerts?state=firing", token: Self.admin)?.json as? [Any])?.isEmpty == true })
+        var delta: [String: Any] = [:]
+        #expect(waitUntil(20) {
+            delta = (f.get("/api/v1/live?since=\(cursor)&generation=\(generation)", token: t)?.json as? [String: Any]) ?? [:]
+            return ((delta["map"] as? [String: Any])?["i"] as? [Int]) == [0]
+                && ((delta["alerts"] as? [[String: Any]]) ?? []).contains { $0["state"] as? String == "resolved" }
+        }, "\(delta)")
+        #expect(delta["reset"] == nil)
+        #expect(Set(((delta["alerts"] as? [[String: Any]]) ?? []).compactMap { $0["station"] as? String }) == ["sa-001"])
+        let summaryRegions: [[String: Any]] = ((delta["summary"] as? [String: Any])?["regions"] as? [[String: Any]]) ?? []
+        #expect(summaryRegions.allSatisfy { $0["code"] as? String == "150100" })
         // The public finder stays whole and open.
         #expect(f.get("/api/v1/public/stations", token: nil)?.body.contains("sb-001") == true)
         // The CLI goes through the same scope.
@@ -124,6 +142,11 @@ import YizhanProcess
         #expect(ChildProcess.exitCode(p.waitForExit(timeout: 30) ?? -1) == 0)
         let cli = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         #expect(cli.contains("sa-001") && !cli.contains("sb-001"), "\(cli)")
+        let out2 = f.scratch.path("cli2.txt")
+        let q = try ChildProcess(executable: Products.yizhan, arguments: ["query", "sb-001", "fridge_c", "--http", "127.0.0.1:\(f.service.httpPort)", "--api-token", t],
+                                 stdoutPath: out2, stderrPath: out2)
+        #expect(ChildProcess.exitCode(q.waitForExit(timeout: 30) ?? -1) == 1)
+        #expect(((try? String(contentsOfFile: out2, encoding: .utf8)) ?? "").contains("HTTP 404"))
     }
 
     @Test func rolesAndTokensAreChecked() throws {
@@ -155,6 +178,14 @@ import YizhanProcess
         }
         #expect(Self.ids(f.get("/api/v1/stations", token: Self.readA)) == ["sa-001"])
         #expect(Self.ids(f.get("/api/v1/stations", token: Self.admin)) == ["sa-001", "sb-001"])
+    }
+
+    @Test func hashTokenPrintsTheSHA256ToConfigure() throws {
+        let s = try Scratch()
+        let out = s.path("h.txt")
+        let p = try ChildProcess(executable: Products.yizhan, arguments: ["hash-token", Self.operateA], stdoutPath: out, stderrPath: out)
+        #expect(ChildProcess.exitCode(p.waitForExit(timeout: 30) ?? -1) == 0)
+        #expect((try? String(contentsOfFile: out, encoding: .utf8)) == SHA256.hex(Self.operateA) + "\n")
     }
 
     /// The JSON header of the binary map payload.

@@ -31,6 +31,8 @@ import YizhanStore
         #expect(r.output.contains(db), "\(r.output)")
         #expect(r.output.contains("file is not a database"), "\(r.output)")
         #expect(r.output.contains("left untouched"), "\(r.output)")
+        let check = try run(Products.yizhan, ["check-config", "--config", s.path("none.json5"), "--db", db, "--stations", s.path("st.json5")], in: s)
+        #expect(check.code == 1 && check.output.contains("file is not a database"), "\(check.output)")
         #expect(FileManager.default.contents(atPath: db) == before)
     }
 
