@@ -42,8 +42,9 @@ final class AlertAPI: Sendable {
             }
             limit = n
         }
-        var alerts = try reader.alerts(state: state, station: query["station"], limit: scope.allLeagues ? limit : 10_000)
-        if !scope.allLeagues { alerts = Array(alerts.filter { visible($0, scope) }.prefix(limit)) }
+        let alerts = scope.allLeagues || query["station"] != nil
+            ? try reader.alerts(state: state, station: query["station"], limit: limit)
+            : try reader.alerts(state: state, limit: limit) { visible($0, scope) }
         return .json(200, "[" + alerts.map(AlertJSON.render).joined(separator: ",") + "]")
     }
 

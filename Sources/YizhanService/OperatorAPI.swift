@@ -214,11 +214,9 @@ final class OperatorAPI: Sendable {
         if let station, !scope.sees(stationID: station, registry: registry) { return Self.unknownStation(station) }
         // A league's rejects are those of its registered stations; rejects with no station, or of
         // an unregistered one, say nothing about whose they are and are shown to all-league scopes only.
-        // Fetched with room to spare so that other leagues' rejects do not crowd the page out.
-        let found = try reader.rejects(since: since, station: station, limit: scope.allLeagues ? limit : 10_000)
-        let visible = scope.allLeagues ? found : Array(found.filter { r in
-            r.station.map { scope.sees(stationID: $0, registry: registry) } ?? false
-        }.prefix(limit))
+        let visible = scope.allLeagues || station != nil
+            ? try reader.rejects(since: since, station: station, limit: limit)
+            : try reader.rejects(since: since, limit: limit) { scope.sees(stationID: $0, registry: registry) }
         var j = JSONText()
         j.raw("[")
         for (i, r) in visible.enumerated() {

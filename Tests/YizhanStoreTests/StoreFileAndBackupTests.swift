@@ -109,3 +109,24 @@ import YizhanCore
         #expect(try reader.series(station: "late", metric: "fridge_c", from: 0, to: 100_000, step: nil, limit: 100).isEmpty)
     }
 }
+
+@Suite struct FilteredListTests {
+    @Test func aFilteredPageIsFullHoweverManyNewerRowsOthersHave() throws {
+        let scratch = try Scratch()
+        let writer = try StoreWriter(path: scratch.path())
+        var b = StoreBatch()
+        for i in 0..<50 {
+            b.rejects.append(Reject(ts: Int64(1_000 + i), station: "mine", topic: "t", reason: .malformed, detail: "d"))
+        }
+        for i in 0..<5_000 {
+            b.rejects.append(Reject(ts: Int64(10_000 + i), station: "other", topic: "t", reason: .malformed, detail: "d"))
+        }
+        b.rejects.append(Reject(ts: 99_999, station: nil, topic: "junk", reason: .malformed, detail: "d"))
+        _ = try writer.commit(b)
+        let reader = try StoreReader(path: scratch.path())
+        let mine = try reader.rejects(since: 0, limit: 20) { $0 == "mine" }
+        #expect(mine.count == 20)
+        #expect(mine.map(\.ts) == (0..<20).map { Int64(1_049 - $0) })
+        #expect(try reader.rejects(since: 0, limit: 10) { _ in true }.allSatisfy { $0.station != nil })
+    }
+}
