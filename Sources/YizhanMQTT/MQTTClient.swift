@@ -25,13 +25,9 @@ public final class MQTTClient: Sendable {
         }
         handle = h
         self.events = box
-        do {
-            try configure(options)
-        } catch {
-            mosquitto_destroy(h)
-            box.release()
-            throw error
-        }
+        // Every stored property is set, so a throw from here on runs deinit, which destroys the
+        // handle and releases the box; freeing them here as well would free them twice.
+        try configure(options)
         installCallbacks()
     }
 
@@ -50,6 +46,12 @@ public final class MQTTClient: Sendable {
                 mosquitto_will_set(handle, will.topic, Int32(buf.count), buf.baseAddress, will.qos, will.retain)
             }
             try MQTTError.check(rc, "mosquitto_will_set(\(will.topic))")
+        }
+        if let tls = options.tls {
+            // Peer verification stays on (mosquitto_tls_insecure_set is never called): the
+            // broker's certificate must chain to `caFile` and name the host we connect to.
+            try MQTTError.check(mosquitto_tls_set(handle, tls.caFile, nil, tls.certFile, tls.keyFile, nil),
+                                "mosquitto_tls_set(ca \(tls.caFile), cert \(tls.certFile ?? "none"), key \(tls.keyFile ?? "none"))")
         }
         try MQTTError.check(mosquitto_max_inflight_messages_set(handle, options.maxInflight), "max_inflight")
         try MQTTError.check(

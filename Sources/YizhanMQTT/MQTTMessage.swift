@@ -43,6 +43,8 @@ public struct MQTTOptions: Sendable {
     public var maxInflight: UInt32 = 20
     /// Reconnect backoff: first delay, cap, exponential.
     public var reconnectDelay: (min: UInt32, max: UInt32) = (1, 30)
+    /// TLS to the broker; nil: plain TCP.
+    public var tls: MQTTTLS? = nil
 
     public init(clientID: String) { self.clientID = clientID }
 }

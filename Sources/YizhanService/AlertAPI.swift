@@ -7,34 +7,33 @@ import YizhanStore
 
 /// The alert endpoints of api.md: list, detail with history, ack, silences.
 /// Writes go through the writer thread (the one owner of alert state) and return
-/// once committed; with an API token configured they need `Authorization: Bearer`.
+/// once committed. Who may write is AccessGate's decision; each call here cuts what it
+/// shows and touches to the caller's `AccessScope`.
 final class AlertAPI: Sendable {
     let reader: StoreReader
     let pipeline: IngestPipeline
     let registry: LiveRegistry
     let rules: LiveRules
-    let apiToken: String?
     let clock: @Sendable () -> Int64
 
-    init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, rules: LiveRules, apiToken: String?,
+    init(reader: StoreReader, pipeline: IngestPipeline, registry: LiveRegistry, rules: LiveRules,
          clock: @escaping @Sendable () -> Int64) {
         self.reader = reader
         self.pipeline = pipeline
         self.registry = registry
         self.rules = rules
-        self.apiToken = apiToken
         self.clock = clock
     }
 
     static let states: [String: AlertState?] = ["firing": .firing, "pending": .pending, "resolved": .resolved, "all": nil]
 
-    func list(_ query: [String: String]) throws -> HTTPResponse {
+    func list(_ query: [String: String], _ scope: AccessScope = .everything) throws -> HTTPResponse {
         let stateText = query["state"] ?? "all"
         guard let state = Self.states[stateText] else {
             throw BadParameter("state: \"\(stateText)\" is not one of firing, pending, resolved, all")
         }
-        if let station = query["station"], registry.registry.station(station) == nil {
-            return .json(404, JSONText.error("unknown station \"\(station)\""))
+        if let station = query["station"], !(registry.registry.station(station).map(scope.sees) ?? false) {
+            return OperatorAPI.unknownStation(station)
         }
         var limit = 1000
         if let text = query["limit"] {
@@ -43,12 +42,19 @@ final class AlertAPI: Sendable {
             }
             limit = n
         }
-        let alerts = try reader.alerts(state: state, station: query["station"], limit: limit)
+        let alerts = scope.allLeagues || query["station"] != nil
+            ? try reader.alerts(state: state, station: query["station"], limit: limit)
+            : try reader.alerts(state: state, limit: limit) { visible($0, scope) }
         return .json(200, "[" + alerts.map(AlertJSON.render).joined(separator: ",") + "]")
     }
 
-    func detail(_ id: String) throws -> HTTPResponse {
-        guard let alert = try reader.alert(id: id) else { return .json(404, JSONText.error("unknown alert \"\(id)\"")) }
+    /// An alert belongs to its station's league (the one recorded with it for a station since removed).
+    func visible(_ alert: Alert, _ scope: AccessScope) -> Bool {
+        scope.sees(stationID: alert.station, registry: registry.registry, recordedRegion: alert.region)
+    }
+
+    func detail(_ id: String, _ scope: AccessScope = .everything) throws -> HTTPResponse {
+        guard let alert = try reader.alert(id: id), visible(alert, scope) else { return .json(404, JSONText.error("unknown alert \"\(id)\"")) }
         var j = JSONText()
         var base = AlertJSON.render(alert)
         base.removeLast()  // reopen the object to add history
@@ -76,21 +82,13 @@ final class AlertAPI: Sendable {
         return .json(200, j.text)
     }
 
-    /// Nil when the caller may write; otherwise the 401 to send (nothing is changed).
-    func unauthorized(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let token = apiToken else { return nil }
-        if request.header("authorization") == "Bearer \(token)" { return nil }
-        return HTTPResponse(status: 401, body: Array(JSONText.error("missing or wrong bearer token").utf8),
-                            headers: [("WWW-Authenticate", "Bearer")])
-    }
-
-    func ack(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+    func ack(_ id: String, _ request: HTTPRequest, _ scope: AccessScope = .everything) throws -> HTTPResponse {
         let body = try JSONBody(request.body)
         guard let by = try body.string("by"), !by.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw BadParameter("by: required, the name of who acknowledges")
         }
         let comment = try body.string("comment")
-        guard try reader.alert(id: id) != nil else { return .json(404, JSONText.error("unknown alert \"\(id)\"")) }
+        guard let found = try reader.alert(id: id), visible(found, scope) else { return .json(404, JSONText.error("unknown alert \"\(id)\"")) }
         switch pipeline.acknowledge(alertID: id, by: by, comment: comment) {
         case .success(let alert)?:
             return .json(200, AlertJSON.render(alert))
@@ -101,9 +99,10 @@ final class AlertAPI: Sendable {
         }
     }
 
-    func silence(_ request: HTTPRequest) throws -> HTTPResponse {
+    func silence(_ request: HTTPRequest, _ scope: AccessScope = .everything) throws -> HTTPResponse {
         let body = try JSONBody(request.body)
         guard let station = try body.string("station") else { throw BadParameter("station: required") }
+        if let st = registry.registry.station(station), !scope.sees(st) { return OperatorAPI.unknownStation(station) }
         guard registry.registry.station(station) != nil else { throw BadParameter("station: unknown station \"\(station)\"") }
         let rule = try body.string("rule")
         if let rule, rules.current.rule(rule) == nil { throw BadParameter("rule: no rule named \"\(rule)\"") }

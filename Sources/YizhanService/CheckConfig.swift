@@ -1,5 +1,6 @@
 import Foundation
 import YizhanCore
+import YizhanStore
 
 /// `yizhan check-config`: validates every config file without starting anything.
 enum CheckConfig {
@@ -24,6 +25,14 @@ enum CheckConfig {
         let dbDir = URL(fileURLWithPath: config.db).deletingLastPathComponent().path
         if FileManager.default.fileExists(atPath: dbDir), !FileManager.default.isWritableFile(atPath: dbDir) {
             problems.append("db: directory \(dbDir) is not writable")
+        }
+        do { try StoreFile.check(path: config.db) } catch { problems.append("\(error)") }
+        let gate = AccessGate(config: config)
+        summary.append("access: \(config.apiTokens.count) scoped token(s)\(config.apiToken != nil ? " + the api_token (operator, all leagues)" : ""); "
+            + (config.readRequiresToken ? "every read needs a token" : "reads open")
+            + (gate.anyTokenConfigured ? ", writes need a token" : ", no token configured: anyone may write"))
+        if let ca = config.brokerCA {
+            summary.append("broker TLS: CA \(ca)" + (config.brokerCert.map { ", client certificate \($0)" } ?? ""))
         }
         if problems.isEmpty {
             print("config OK: broker \(config.broker), db \(config.db), http \(config.http)")

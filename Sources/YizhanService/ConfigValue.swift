@@ -6,6 +6,8 @@ enum ConfigValue: Decodable, Sendable, Equatable {
     case number(Double)
     case bool(Bool)
     case null
+    case list([ConfigValue])
+    case object([String: ConfigValue])
     case other(String)
 
     struct Problem: Error { let message: String }
@@ -16,6 +18,8 @@ enum ConfigValue: Decodable, Sendable, Equatable {
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
         else if let n = try? c.decode(Double.self) { self = .number(n) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([ConfigValue].self) { self = .list(a) }
+        else if let o = try? c.decode([String: ConfigValue].self) { self = .object(o) }
         else { self = .other("an object or array") }
     }
 
@@ -25,6 +29,8 @@ enum ConfigValue: Decodable, Sendable, Equatable {
         case .number(let n): return "the number \(n)"
         case .bool(let b): return "\(b)"
         case .null: return "null"
+        case .list: return "a list"
+        case .object: return "an object"
         case .other(let what): return what
         }
     }
@@ -32,6 +38,11 @@ enum ConfigValue: Decodable, Sendable, Equatable {
     func string() throws(Problem) -> String {
         guard case .string(let s) = self, !s.isEmpty else { throw Problem(message: "expected a non-empty string, got \(kindName)") }
         return s
+    }
+
+    func bool() throws(Problem) -> Bool {
+        guard case .bool(let b) = self else { throw Problem(message: "expected true or false, got \(kindName)") }
+        return b
     }
 
     func optionalString() throws(Problem) -> String? {

@@ -33,7 +33,8 @@ final class OperatorAPI: Sendable {
         self.clock = clock
     }
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse {
+    /// `scope`: who asks (AccessGate); every station-bearing answer is cut to it.
+    func handle(_ request: HTTPRequest, scope: AccessScope = .everything) -> HTTPResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
             guard let route = Route(parts) else {
@@ -43,22 +44,27 @@ final class OperatorAPI: Sendable {
                 return HTTPResponse(status: 405, body: Array(JSONText.error("method \(request.method) not allowed on \(request.path); use \(route.method)").utf8),
                                     headers: [("Allow", route.method)])
             }
-            if route.method == "POST", let denied = alerts.unauthorized(request) { return denied }
             switch route {
             case .healthz: return .json(200, "{\"status\":\"ok\"}")
             case .readyz: return readiness()
-            case .metrics: return .text(200, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
-            case .stations: return .json(200, try stationList())
-            case .station(let id): return try stationDetail(id)
-            case .series(let id): return try series(id, request.query)
-            case .rejects: return try rejects(request.query)
-            case .alerts: return try alerts.list(request.query)
-            case .alert(let id): return try alerts.detail(id)
-            case .ack(let id): return try alerts.ack(id, request)
-            case .silences: return try alerts.silence(request)
-            case .uptimeReport: return try reports.uptime(request.query)
-            case .reports: return reports.list()
-            case .writtenReport(let month): return try reports.written(month, request.query)
+            case .metrics:
+                guard scope.allLeagues else { return Self.fleetWide("/metrics counts every league") }
+                return .text(200, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            case .stations: return .json(200, try stationList(scope))
+            case .station(let id): return try stationDetail(id, scope)
+            case .series(let id): return try series(id, request.query, scope)
+            case .rejects: return try rejects(request.query, scope)
+            case .alerts: return try alerts.list(request.query, scope)
+            case .alert(let id): return try alerts.detail(id, scope)
+            case .ack(let id): return try alerts.ack(id, request, scope)
+            case .silences: return try alerts.silence(request, scope)
+            case .uptimeReport: return try reports.uptime(request.query, scope)
+            case .reports:
+                guard scope.allLeagues else { return Self.fleetWide("written monthly reports cover every league; ask /api/v1/reports/uptime?month=YYYY-MM for yours") }
+                return reports.list()
+            case .writtenReport(let month):
+                guard scope.allLeagues else { return Self.fleetWide("written monthly reports cover every league; ask /api/v1/reports/uptime?month=\(month) for yours") }
+                return try reports.written(month, request.query)
             case .find(let file): return FinderPage.response(file)
             case .publicStations: return try publicStations(request.query)
             case .publicPlaces: return publicPlaces()
@@ -68,6 +74,16 @@ final class OperatorAPI: Sendable {
         } catch {
             return .json(500, JSONText.error("internal error: \(error)"))
         }
+    }
+
+    /// A fleet-wide answer asked for with a token of some leagues only.
+    static func fleetWide(_ what: String) -> HTTPResponse {
+        .json(403, JSONText.error("\(what): it needs a token for all leagues"))
+    }
+
+    /// Unknown and out-of-scope stations get the same answer.
+    static func unknownStation(_ id: String) -> HTTPResponse {
+        .json(404, JSONText.error("unknown station \"\(id)\""))
     }
 
     private func readiness() -> HTTPResponse {
@@ -112,12 +128,12 @@ final class OperatorAPI: Sendable {
         j.raw("]")
     }
 
-    private func stationList() throws -> String {
+    private func stationList(_ scope: AccessScope) throws -> String {
         let now = clock()
         let live = pipeline.stationStates
         var j = JSONText()
         j.raw("[")
-        for (i, st) in registry.registry.stations.sorted(by: { $0.id < $1.id }).enumerated() {
+        for (i, st) in registry.registry.stations.filter(scope.sees).sorted(by: { $0.id < $1.id }).enumerated() {
             if i > 0 { j.raw(",") }
             writeStation(st, live[st.id], now: now, into: &j)
             j.raw("}")
@@ -126,10 +142,8 @@ final class OperatorAPI: Sendable {
         return j.text
     }
 
-    private func stationDetail(_ id: String) throws -> HTTPResponse {
-        guard let st = registry.registry.station(id) else {
-            return .json(404, JSONText.error("unknown station \"\(id)\""))
-        }
+    private func stationDetail(_ id: String, _ scope: AccessScope) throws -> HTTPResponse {
+        guard let st = registry.registry.station(id), scope.sees(st) else { return Self.unknownStation(id) }
         let latest = try reader.latest(station: id)
         var j = JSONText()
         writeStation(st, pipeline.stationState(id), now: clock(), into: &j)
@@ -147,10 +161,8 @@ final class OperatorAPI: Sendable {
 
     static let maxPoints = 100_000
 
-    private func series(_ id: String, _ query: [String: String]) throws -> HTTPResponse {
-        guard registry.registry.station(id) != nil else {
-            return .json(404, JSONText.error("unknown station \"\(id)\""))
-        }
+    private func series(_ id: String, _ query: [String: String], _ scope: AccessScope) throws -> HTTPResponse {
+        guard let st = registry.registry.station(id), scope.sees(st) else { return Self.unknownStation(id) }
         guard let metric = query["metric"] else { throw BadParameter("metric: required (e.g. metric=fridge_c)") }
         guard MetricCatalog.isValidName(metric) else {
             throw BadParameter("metric: \"\(metric)\" is not a metric name ([a-z][a-z0-9_]{0,31})")
@@ -185,7 +197,7 @@ final class OperatorAPI: Sendable {
         return .json(200, j.text)
     }
 
-    private func rejects(_ query: [String: String]) throws -> HTTPResponse {
+    private func rejects(_ query: [String: String], _ scope: AccessScope) throws -> HTTPResponse {
         let since = try query["since"].map { try BadParameter.time("since", $0) } ?? 0
         var limit = 1000
         if let text = query["limit"] {
@@ -198,9 +210,16 @@ final class OperatorAPI: Sendable {
         if let station, registry.registry.station(station) == nil, !StationTopic.isStationID(station) {
             throw BadParameter("station: \"\(station)\" is not a station id")
         }
+        let registry = registry.registry
+        if let station, !scope.sees(stationID: station, registry: registry) { return Self.unknownStation(station) }
+        // A league's rejects are those of its registered stations; rejects with no station, or of
+        // an unregistered one, say nothing about whose they are and are shown to all-league scopes only.
+        let visible = scope.allLeagues || station != nil
+            ? try reader.rejects(since: since, station: station, limit: limit)
+            : try reader.rejects(since: since, limit: limit) { scope.sees(stationID: $0, registry: registry) }
         var j = JSONText()
         j.raw("[")
-        for (i, r) in try reader.rejects(since: since, station: station, limit: limit).enumerated() {
+        for (i, r) in visible.enumerated() {
             if i > 0 { j.raw(",") }
             j.raw("{\"ts\":"); j.time(r.ts)
             j.raw(",\"station\":"); j.optionalString(r.station)

@@ -10,7 +10,9 @@ struct ReportsAPI: Sendable {
 
     /// `?from=&to=` or `?month=YYYY-MM` (nothing: the last closed month), `&format=`
     /// json (default) | csv | html | table, `&region=` a league's code.
-    func uptime(_ query: [String: String]) throws -> HTTPResponse {
+    /// A scope of some leagues gets reports on its own: `region` must be one of them, and may be
+    /// left out only when the scope has exactly one.
+    func uptime(_ query: [String: String], _ scope: AccessScope = .everything) throws -> HTTPResponse {
         let format = try Self.format(query["format"])
         let period: ReportPeriod
         do {
@@ -19,9 +21,19 @@ struct ReportsAPI: Sendable {
         } catch {
             throw BadParameter(error.description)
         }
-        let region = query["region"].flatMap { $0.isEmpty ? nil : $0 }
+        var region = query["region"].flatMap { $0.isEmpty ? nil : $0 }
         if let region, !StationTopic.isRegionCode(region) {
             throw BadParameter("region: \"\(region)\" is not a six-digit region code such as 150100")
+        }
+        if let leagues = scope.leagues {
+            if let region, !leagues.contains(region) {
+                // Worded as for a region without stations: a league learns nothing of the others.
+                throw BadParameter("region: no registered station is in region \"\(region)\"")
+            }
+            guard let own = region ?? scope.singleLeague else {
+                throw BadParameter("region: required with a token of several leagues (one of \(leagues.sorted().joined(separator: ", ")))")
+            }
+            region = own
         }
         let report: UptimeReport
         do {

@@ -7,7 +7,7 @@ import YizhanMQTT
 public enum ServeSettings {
     public static let flagNames: Set<String> = [
         "config", "broker", "db", "http", "rules", "stations", "webhook", "alertmanager", "api-token", "client-id",
-        "topic-prefix", "clock",
+        "topic-prefix", "clock", "broker-ca", "broker-cert", "broker-key",
     ]
     public static let defaultConfigPath = "config/yizhan.json5"
 
@@ -50,6 +50,9 @@ public enum ServeSettings {
         if let v = flags["client-id"] { config.clientID = v }
         if let v = flags["topic-prefix"] { config.topicPrefix = v }
         if let v = flags["clock"] { config.clock = v }
+        if let v = flags["broker-ca"] { config.brokerCA = v }
+        if let v = flags["broker-cert"] { config.brokerCert = v }
+        if let v = flags["broker-key"] { config.brokerKey = v }
         if let v = flags["api-token"] {
             config.apiToken = v
         } else if let v = environment["YIZHAN_API_TOKEN"], !v.isEmpty {
@@ -83,6 +86,7 @@ public enum ServeSettings {
                 found.append((name, "\"\(url)\" must be an http:// or https:// URL"))
             }
         }
+        found += BrokerTLS.problems(c)
         return found
     }
 }

@@ -90,6 +90,7 @@ public final class Service: @unchecked Sendable {
     private func start() throws {
         let dbURL = URL(fileURLWithPath: config.db)
         try FileManager.default.createDirectory(at: dbURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try StoreFile.check(path: config.db)
         let writer = try StoreWriter(path: config.db)
         let reader = try StoreReader(path: config.db)
         let journal = try Journal(directory: URL(fileURLWithPath: config.journalDirectory))
@@ -117,8 +118,7 @@ public final class Service: @unchecked Sendable {
 
         let metrics = MetricsExposition(pipeline: pipeline, status: status, registry: registry, dbPath: config.db,
                                         journalDirectory: config.journalDirectory, clock: clock)
-        let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
-                                apiToken: config.apiToken, clock: clock)
+        let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules, clock: clock)
         let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
                                     config: config, clock: clock, log: { Log.line($0) })
         let archive = ReportArchive(directory: config.reportsDirectory, reports: reports, graceMs: config.reportGraceMs,
@@ -133,8 +133,12 @@ public final class Service: @unchecked Sendable {
         http = try HTTPServer(host: address.host, port: address.port, threads: config.httpThreads,
                               maxBodyBytes: HTTPLimits.maxBodyBytes,
                               connectionLimit: HTTPLimits.connectionLimit(threads: config.httpThreads),
-                              idleTimeoutSeconds: HTTPLimits.idleTimeoutSeconds) {
-            dashboard.handle($0) ?? api.handle($0)
+                              idleTimeoutSeconds: HTTPLimits.idleTimeoutSeconds) { [gate = AccessGate(config: config)] request in
+            switch gate.decide(request) {
+            case .refused(let response): return response
+            case .open: return dashboard.handle(request) ?? api.handle(request, scope: .openRead)
+            case .granted(let scope): return dashboard.handle(request, scope: scope) ?? api.handle(request, scope: scope)
+            }
         }
 
         let brokerAddress: MQTTBroker
@@ -202,6 +206,7 @@ public final class Service: @unchecked Sendable {
         options.username = config.mqttUsername
         options.password = config.mqttPassword
         options.reconnectDelay = (1, 30)
+        options.tls = BrokerTLS.options(config)
         let httpText = config.http
         let db = config.db
         var events = MQTTEvents()
@@ -243,7 +248,9 @@ public final class Service: @unchecked Sendable {
         events.message = { message in
             pipeline.accept(topic: message.topic, payload: message.payload)
         }
-        events.log = { _, text in
+        events.log = { level, text in
+            // TLS failures (unknown CA, wrong host name, refused client certificate) only show here.
+            if level & MQTTLogLevel.error != 0 { Log.line("broker connection: \(text)") }
             if text.contains("sending CONNECT") {
                 let n = status.nextAttempt()
                 Log.line("connecting to broker \(brokerAddress) (attempt \(n))")

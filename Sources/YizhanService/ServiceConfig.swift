@@ -24,6 +24,15 @@ public struct ServiceConfig: Sendable, Equatable {
     /// How dispatch reaches this service's API (links in notifications); defaults to http://<http>.
     public var externalURL: String? = nil
     public var apiToken: String? = nil
+    /// Scoped tokens, stored hashed (see APIToken, `yizhan hash-token`).
+    var apiTokens: [APIToken] = []
+    /// Every read needs a token too (the public finder and its feed excepted).
+    public var readRequiresToken = false
+    /// TLS to the broker: the CA that signed its certificate, and this client's own
+    /// certificate and key when the broker asks for one (`require_certificate true`).
+    public var brokerCA: String? = nil
+    public var brokerCert: String? = nil
+    public var brokerKey: String? = nil
     public var retentionDays = 90
     /// Minute and hour rollups outlive the raw readings: charts of years read them.
     public var rollupRetentionDays = 5 * 365
@@ -90,6 +99,11 @@ public struct ServiceConfig: Sendable, Equatable {
         "renotify_interval": { $0.renotifyMs = try $1.duration() },
         "external_url": { $0.externalURL = try $1.optionalString() },
         "api_token": { $0.apiToken = try $1.optionalString() },
+        "api_tokens": { $0.apiTokens = try APIToken.parseList($1) },
+        "read_requires_token": { $0.readRequiresToken = try $1.bool() },
+        "broker_ca": { $0.brokerCA = try $1.optionalString() },
+        "broker_cert": { $0.brokerCert = try $1.optionalString() },
+        "broker_key": { $0.brokerKey = try $1.optionalString() },
         "retention_days": { $0.retentionDays = try $1.int(in: 1...36_500) },
         "rollup_retention_days": { $0.rollupRetentionDays = try $1.int(in: 1...36_500) },
         "seal_after": { $0.sealAfterMs = try $1.duration() },

@@ -20,6 +20,8 @@ public enum YizhanCommand {
            yizhan rejects [--since T] [--station ID] [--limit N] [--json | --csv]
              (these views ask the running service: [--server URL | --http HOST:PORT] [--config PATH]
               [--api-token TOKEN] [--time-zone ZONE]; yizhan COMMAND --help for details)
+           yizhan backup --to FILE [--db PATH | --config PATH]   (a consistent copy of the running store)
+           yizhan hash-token [TOKEN]   (the SHA-256 to put in api_tokens; reads stdin without TOKEN)
            yizhan help
     """
 
@@ -60,6 +62,8 @@ public enum YizhanCommand {
         case "silence": return SilenceCommand.run(rest, environment: environment)
         case "query": return QueryCommand.run(rest, environment: environment)
         case "rejects": return RejectsCommand.run(rest, environment: environment)
+        case "backup": return BackupCommand.run(rest)
+        case "hash-token": return HashTokenCommand.run(rest)
         case "help", "--help", "-h":
             print(usage)
             return 0

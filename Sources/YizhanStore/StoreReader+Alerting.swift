@@ -93,13 +93,13 @@ extension StoreReader {
 
     // MARK: Rows
 
-    private static let alertColumns = """
+    static let alertColumns = """
         id, station, region, rule, severity, state, pending_since, fired_at, resolved_at, acked_by, acked_at, \
         ack_comment, silenced, suppressed, notified, last_notified_at, backfilled, summary
         """
 
     /// Nil for a severity or state this release does not know (written by a newer one).
-    private static func alert(_ row: Statement) -> Alert? {
+    static func alert(_ row: Statement) -> Alert? {
         guard let severity = Severity(rawValue: row.text(4)), let state = AlertState(rawValue: row.text(5)) else {
             return nil
         }

@@ -77,6 +77,7 @@ import YizhanCore
             "--rules", "r.json5", "--stations", "s.json5", "--webhook", "https://hook.example/x",
             "--api-token", "tok", "--client-id", "cid", "--topic-prefix", "fleet/v2",
             "--alertmanager", "http://127.0.0.1:9093", "--clock", "file:/run/sim/clock",
+            "--broker-ca", path, "--broker-cert", path, "--broker-key", path,
         ], environment: [:])
         var expected = ServiceConfig()
         expected.broker = "mqtt://[::1]:1999"
@@ -90,9 +91,27 @@ import YizhanCore
         expected.topicPrefix = "fleet/v2"
         expected.alertmanager = "http://127.0.0.1:9093"
         expected.clock = "file:/run/sim/clock"
+        expected.brokerCA = path
+        expected.brokerCert = path
+        expected.brokerKey = path
         #expect(config == expected)
         #expect(ServeSettings.flagNames == ["config", "broker", "db", "http", "rules", "stations", "webhook",
-                                            "alertmanager", "api-token", "client-id", "topic-prefix", "clock"])
+                                            "alertmanager", "api-token", "client-id", "topic-prefix", "clock",
+                                            "broker-ca", "broker-cert", "broker-key"])
+    }
+
+    @Test func brokerTLSProblemsAreNamed() throws {
+        let files = try TempFiles()
+        let conf = try files.write("c.json5", "{}")
+        let pem = try files.write("ca.pem", "x")
+        func problem(_ args: [String]) -> String {
+            do { _ = try ServeSettings.resolve(["--config", conf, "--broker", "mqtt://h:8883"] + args, environment: [:]); return "" } catch { return error.description }
+        }
+        #expect(problem(["--broker-ca", files.directory + "/missing.pem"]).contains("--broker-ca: cannot read"))
+        #expect(problem(["--broker-ca", pem, "--broker-cert", pem]).contains("--broker-cert: needs broker_key too"))
+        #expect(problem(["--broker-ca", pem, "--broker-key", pem]).contains("--broker-key: needs broker_cert too"))
+        #expect(problem(["--broker-cert", pem, "--broker-key", pem]).contains("--broker-cert: needs broker_ca too"))
+        #expect(problem(["--broker-ca", pem]) == "")
     }
 
     @Test func apiTokenFromTheEnvironmentOnlyWithoutTheFlag() throws {

@@ -32,6 +32,13 @@ let keyCases: [String: KeyCase] = [
                             applied: { $0.externalURL == "https://yizhan.example" && $0.externalBaseURL == "https://yizhan.example" },
                             wrongType: "true"),
     "api_token": KeyCase(valid: #""tok""#, applied: { $0.apiToken == "tok" }, wrongType: "12345"),
+    "api_tokens": KeyCase(valid: #"[{name: "duty", sha256: "\#(String(repeating: "ab", count: 32))", role: "read", leagues: ["150100"]}]"#,
+                          applied: { $0.apiTokens.first?.scope == AccessScope(role: .read, leagues: ["150100"]) },
+                          wrongType: #""secret""#),
+    "read_requires_token": KeyCase(valid: "true", applied: { $0.readRequiresToken }, wrongType: #""yes""#),
+    "broker_ca": KeyCase(valid: #""/etc/ssl/ca.pem""#, applied: { $0.brokerCA == "/etc/ssl/ca.pem" }, wrongType: "1"),
+    "broker_cert": KeyCase(valid: #""/etc/ssl/c.pem""#, applied: { $0.brokerCert == "/etc/ssl/c.pem" }, wrongType: "[]"),
+    "broker_key": KeyCase(valid: #""/etc/ssl/k.pem""#, applied: { $0.brokerKey == "/etc/ssl/k.pem" }, wrongType: "true"),
     "retention_days": KeyCase(valid: "30", applied: { $0.retentionDays == 30 && $0.limits.retentionMs == 30 * 86_400_000 },
                               wrongType: #""30d""#),
     "max_payload_bytes": KeyCase(valid: "1024", applied: { $0.maxPayloadBytes == 1024 && $0.limits.maxPayloadBytes == 1024 },
@@ -102,6 +109,11 @@ let keyCases: [String: KeyCase] = [
         case "renotify_interval": others.renotifyMs = reset.renotifyMs
         case "external_url": others.externalURL = reset.externalURL
         case "api_token": others.apiToken = reset.apiToken
+        case "api_tokens": others.apiTokens = reset.apiTokens
+        case "read_requires_token": others.readRequiresToken = reset.readRequiresToken
+        case "broker_ca": others.brokerCA = reset.brokerCA
+        case "broker_cert": others.brokerCert = reset.brokerCert
+        case "broker_key": others.brokerKey = reset.brokerKey
         case "retention_days": others.retentionDays = reset.retentionDays
         case "max_payload_bytes": others.maxPayloadBytes = reset.maxPayloadBytes
         case "max_clock_ahead": others.maxClockAheadMs = reset.maxClockAheadMs

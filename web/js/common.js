@@ -47,9 +47,24 @@ const API = {
   setToken(t) { try { sessionStorage.setItem("yizhan.token", t); } catch (e) { /* ignore */ } },
 
   async get(path) {
-    const r = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store" });
+    const r = await API.fetchRead(path, "application/json");
     if (!r.ok) throw new ApiError(r.status, await API.errorText(r));
     return r.json();
+  },
+
+  // GET with the bearer token when one is kept (a league's token sees its league only); on 401
+  // (the service makes reads need a token) asks for it once and tries again.
+  async fetchRead(path, accept) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const headers = { Accept: accept };
+      const token = API.token();
+      if (token) headers.Authorization = "Bearer " + token;
+      const r = await fetch(path, { headers, cache: "no-store" });
+      if (r.status !== 401 || attempt > 0) return r;
+      const t = await Dialogs.token();
+      if (t === null) return r;
+      API.setToken(t);
+    }
   },
 
   async errorText(r) {

@@ -144,7 +144,7 @@ function rememberLeagueNames() {
 
 // The binary map payload (see MapPayload.swift): header JSON, u16 lat, u16 lon, 4-bit states.
 async function loadMap() {
-  const r = await fetch("/api/v1/map", { cache: "no-store" });
+  const r = await API.fetchRead("/api/v1/map", "application/vnd.yizhan.map");
   if (!r.ok) throw new Error("map: " + r.status);
   const buf = await r.arrayBuffer();
   const magic = new TextDecoder().decode(new Uint8Array(buf, 0, 4));

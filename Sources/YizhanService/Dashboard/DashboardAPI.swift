@@ -33,7 +33,9 @@ final class DashboardAPI: Sendable {
         self.config = config
     }
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse? {
+    /// `scope`: who asks (AccessGate); a token of some leagues sees a map, list, summary and
+    /// deltas of those leagues only (FleetWindow).
+    func handle(_ request: HTTPRequest, scope: AccessScope = .everything) -> HTTPResponse? {
         let p = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard let route = Self.route(p) else { return nil }
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -41,7 +43,7 @@ final class DashboardAPI: Sendable {
                                 headers: [("Allow", "GET, HEAD")])
         }
         do {
-            return try route(self, p, request.query)
+            return try route(self, p, request.query, scope.leagues)
         } catch let bad as BadParameter {
             return .json(400, JSONText.error(bad.message))
         } catch {
@@ -49,53 +51,53 @@ final class DashboardAPI: Sendable {
         }
     }
 
-    typealias Handler = (DashboardAPI, [String], [String: String]) throws -> HTTPResponse
+    typealias Handler = (DashboardAPI, [String], [String: String], Set<String>?) throws -> HTTPResponse
 
     static func route(_ p: [String]) -> Handler? {
-        if p.isEmpty { return { api, _, _ in api.assets.page("index.html") } }
+        if p.isEmpty { return { api, _, _, _ in api.assets.page("index.html") } }
         switch p[0] {
-        case "station" where p.count == 2: return { api, _, _ in api.assets.page("station.html") }
-        case "static" where p.count >= 2: return { api, p, _ in api.assets.staticFile(Array(p.dropFirst())) }
-        case "vendor" where p.count >= 3: return { api, p, _ in api.assets.vendorFile(Array(p.dropFirst())) }
-        case "favicon.ico" where p.count == 1: return { api, _, _ in api.assets.staticFile(["favicon.svg"]) }
+        case "station" where p.count == 2: return { api, _, _, _ in api.assets.page("station.html") }
+        case "static" where p.count >= 2: return { api, p, _, _ in api.assets.staticFile(Array(p.dropFirst())) }
+        case "vendor" where p.count >= 3: return { api, p, _, _ in api.assets.vendorFile(Array(p.dropFirst())) }
+        case "favicon.ico" where p.count == 1: return { api, _, _, _ in api.assets.staticFile(["favicon.svg"]) }
         case "api" where p.count >= 3 && p[1] == "v1": break
         default: return nil
         }
         switch (p[2], p.count) {
-        case ("map", 3): return { api, _, _ in api.map() }
-        case ("map", 5) where p[3] == "stations": return { api, p, q in try api.mapStation(p[4], q) }
-        case ("live", 3): return { api, _, q in try api.live(q) }
-        case ("dashboard", 4) where p[3] == "summary": return { api, _, _ in .json(200, try api.fleet.summary()) }
-        case ("dashboard", 4) where p[3] == "stations": return { api, _, q in try api.stations(q) }
-        case ("dashboard", 5) where p[3] == "stations": return { api, p, _ in try api.stationByID(p[4]) }
-        case ("dashboard", 4) where p[3] == "config": return { api, _, _ in api.clientConfig() }
+        case ("map", 3): return { api, _, _, l in api.map(l) }
+        case ("map", 5) where p[3] == "stations": return { api, p, q, l in try api.mapStation(p[4], q, l) }
+        case ("live", 3): return { api, _, q, l in try api.live(q, l) }
+        case ("dashboard", 4) where p[3] == "summary": return { api, _, _, l in .json(200, try api.fleet.summary(leagues: l)) }
+        case ("dashboard", 4) where p[3] == "stations": return { api, _, q, l in try api.stations(q, l) }
+        case ("dashboard", 5) where p[3] == "stations": return { api, p, _, l in try api.stationByID(p[4], l) }
+        case ("dashboard", 4) where p[3] == "config": return { api, _, _, _ in api.clientConfig() }
         default: return nil
         }
     }
 
-    private func map() -> HTTPResponse {
+    private func map(_ leagues: Set<String>?) -> HTTPResponse {
         do {
-            return HTTPResponse(status: 200, contentType: MapPayload.contentType, body: try fleet.mapPayload(),
+            return HTTPResponse(status: 200, contentType: MapPayload.contentType, body: try fleet.mapPayload(leagues: leagues),
                                 headers: [("Cache-Control", "no-store")])
         } catch {
             return .json(500, JSONText.error("internal error: \(error)"))
         }
     }
 
-    private func live(_ q: [String: String]) throws -> HTTPResponse {
+    private func live(_ q: [String: String], _ leagues: Set<String>?) throws -> HTTPResponse {
         var since: Int64? = nil
         if let text = q["since"], !text.isEmpty {
             guard let n = Int64(text), n >= 0 else { throw BadParameter("since: \"\(text)\" is not a cursor from a previous answer") }
             since = n
         }
-        return HTTPResponse(status: 200, body: Array(try fleet.live(since: since, generation: q["generation"]).utf8),
+        return HTTPResponse(status: 200, body: Array(try fleet.live(since: since, generation: q["generation"], leagues: leagues).utf8),
                             headers: [("Cache-Control", "no-store")])
     }
 
-    private func mapStation(_ indexText: String, _ q: [String: String]) throws -> HTTPResponse {
+    private func mapStation(_ indexText: String, _ q: [String: String], _ leagues: Set<String>?) throws -> HTTPResponse {
         guard let i = Int(indexText), i >= 0 else { throw BadParameter("index: \"\(indexText)\" is not a station number") }
         guard let g = q["generation"] else { throw BadParameter("generation: required (from the map payload)") }
-        guard let row = try fleet.station(index: i, generation: g) else {
+        guard let row = try fleet.station(index: i, generation: g, leagues: leagues) else {
             return .json(409, JSONText.error("station \(i) is not in map generation \(g); fetch /api/v1/map again"))
         }
         var j = JSONText()
@@ -120,8 +122,8 @@ final class DashboardAPI: Sendable {
     }
 
     /// `GET /api/v1/dashboard/stations/{id}`: one row of the list (state, place, number on the map).
-    private func stationByID(_ id: String) throws -> HTTPResponse {
-        guard let found = try fleet.state(of: id), let st = fleet.registry.registry.station(id) else {
+    private func stationByID(_ id: String, _ leagues: Set<String>?) throws -> HTTPResponse {
+        guard let found = try fleet.state(of: id, leagues: leagues), let st = fleet.registry.registry.station(id) else {
             return .json(404, JSONText.error("unknown station \"\(id)\""))
         }
         var j = JSONText()
@@ -129,7 +131,7 @@ final class DashboardAPI: Sendable {
         return .json(200, j.text)
     }
 
-    private func stations(_ q: [String: String]) throws -> HTTPResponse {
+    private func stations(_ q: [String: String], _ leagues: Set<String>?) throws -> HTTPResponse {
         let region = q["region"].flatMap { $0.isEmpty ? nil : $0 }
         if let region, !StationTopic.isRegionCode(region) {
             throw BadParameter("region: \"\(region)\" is not a six-digit region code such as 150100")
@@ -147,7 +149,8 @@ final class DashboardAPI: Sendable {
         }
         let offset = try Self.int(q, "offset", default: 0, in: 0...10_000_000)
         let limit = try Self.int(q, "limit", default: 100, in: 1...1_000)
-        let result = try fleet.stationRows(region: region, states: states, query: q["q"], offset: offset, limit: limit)
+        let result = try fleet.stationRows(region: region, states: states, query: q["q"], offset: offset, limit: limit,
+                                            leagues: leagues)
         var j = JSONText()
         j.raw("{\"generation\":"); j.string(result.generation)
         j.raw(",\"total\":\(result.total),\"offset\":\(offset),\"counts\":{")
@@ -166,7 +169,8 @@ final class DashboardAPI: Sendable {
         // Only a tile URL the pages' Content-Security-Policy admits (see WebAssets.origin).
         j.raw("{\"tile_url\":"); j.optionalString(assets.tileOrigin == nil ? nil : config.mapTileURL)
         j.raw(",\"tile_attribution\":"); j.optionalString(config.mapTileAttribution)
-        j.raw(",\"token_required\":"); j.bool(config.apiToken != nil)
+        j.raw(",\"token_required\":"); j.bool(AccessGate(config: config).anyTokenConfigured)
+        j.raw(",\"read_requires_token\":"); j.bool(config.readRequiresToken)
         j.raw(",\"quota_pct\":"); j.number(config.quotaPct)
         j.raw(",\"sla_pct\":"); j.number(config.slaPct)
         j.raw(",\"offline_after_s\":\(config.offlineAfterMs / 1000)")

@@ -72,6 +72,15 @@ struct FleetTally: Equatable, Sendable {
         }
     }
 
+    /// Adds another tally (a league's) into this one.
+    mutating func absorb(_ other: FleetTally) {
+        stations += other.stations
+        unmanned += other.unmanned
+        unmannedOnline += other.unmannedOnline
+        for k in byState.indices { byState[k] += other.byState[k] }
+        for k in firing.indices { firing[k] += other.firing[k] }
+    }
+
     mutating func addFiring(_ severity: Severity) {
         firing[Severity.allCases.firstIndex(of: severity)!] += 1
     }

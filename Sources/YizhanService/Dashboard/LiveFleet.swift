@@ -77,10 +77,23 @@ final class LiveFleet: @unchecked Sendable {
 
     // MARK: reading (each call refreshes first when the last refresh is older than refreshMs)
 
-    /// `GET /api/v1/map`: the binary map payload (see `MapPayload`).
-    func mapPayload() throws -> [UInt8] {
+    /// `GET /api/v1/map`: the binary map payload (see `MapPayload`); with `leagues`, only theirs.
+    func mapPayload(leagues: Set<String>? = nil) throws -> [UInt8] {
         try lock.withLock {
             try refreshLocked(force: false)
+            if let leagues {
+                let w = FleetWindow(stations: stations, leagues: leagues)
+                let mine = w.fleetIndex.map { stations[$0] }
+                let (geometry, positions) = MapPayload.positions(mine)
+                var regions: [(code: String, name: String?, count: Int)] = []
+                for st in mine {
+                    if regions.last?.code == st.region { regions[regions.count - 1].count += 1 } else {
+                        regions.append((st.region, Region.name(st.region), 1))
+                    }
+                }
+                return MapPayload.encode(generation: w.generation(generation), cursor: cursor, now: clock(), geometry: geometry,
+                                         regions: regions, positions: positions, codes: w.fleetIndex.map { codes[$0] })
+            }
             let geometry: MapPayload.Geometry
             let positions: [UInt8]
             if let cached = mapPayloadCache, cached.generation == generation {
@@ -103,9 +116,12 @@ final class LiveFleet: @unchecked Sendable {
 
     /// `GET /api/v1/live[?since=CURSOR&generation=G]`: what changed after `since`, or everything
     /// (`"reset": true`, the open alerts and the summary; the client then fetches the map).
-    func live(since: Int64?, generation clientGeneration: String?) throws -> String {
+    func live(since: Int64?, generation clientGeneration: String?, leagues: Set<String>? = nil) throws -> String {
         try lock.withLock {
             try refreshLocked(force: false)
+            let window = leagues.map { FleetWindow(stations: stations, leagues: $0) }
+            let generation = window?.generation(self.generation) ?? self.generation
+            let shows: (Alert) -> Bool = { a in leagues.map { $0.contains(a.region) } ?? true }
             var j = JSONText()
             j.raw("{\"generation\":"); j.string(generation)
             j.raw(",\"cursor\":\(cursor)")
@@ -117,15 +133,21 @@ final class LiveFleet: @unchecked Sendable {
             guard resumable, let since else {
                 j.raw(",\"reset\":true,\"alerts\":[")
                 let list = open.values.sorted { ($0.pendingSince, $0.id) > ($1.pendingSince, $1.id) }
-                j.raw(list.map(renderAlert).joined(separator: ","))
+                j.raw(list.filter(shows).map(renderAlert).joined(separator: ","))
                 j.raw("],\"summary\":")
-                writeSummary(into: &j)
+                writeSummary(into: &j, leagues: leagues)
                 j.raw("}")
                 return j.text
             }
             // Map: the last state of each station that changed after `since`.
             var latest: [Int32: UInt8] = [:]
-            for c in mapLog[firstMapEntry(after: since)...] { latest[c.index] = c.code }
+            for c in mapLog[firstMapEntry(after: since)...] {
+                if let window {
+                    if let k = window.windowIndex[Int(c.index)] { latest[Int32(k)] = c.code }
+                } else {
+                    latest[c.index] = c.code
+                }
+            }
             let changed = latest.keys.sorted()
             j.raw(",\"map\":{\"i\":[")
             j.raw(changed.map { String($0) }.joined(separator: ","))
@@ -138,18 +160,21 @@ final class LiveFleet: @unchecked Sendable {
                 guard entry.cursor > since else { break }
                 guard seen.insert(entry.id).inserted, let change = alertLatest[entry.id] else { continue }
                 switch change {
-                case .changed(let alert): items.append(renderAlert(alert))
-                case .removed(let id):
+                case .changed(let alert): if shows(alert) { items.append(renderAlert(alert)) }
+                case .removed(let id) where leagues == nil:
                     var r = JSONText()
                     r.raw("{\"id\":"); r.string(id); r.raw(",\"removed\":true}")
                     items.append(r.text)
+                case .removed:
+                    // The alert is gone from the store: nothing tells whose it was, so only all-league views hear of it.
+                    break
                 }
             }
             j.raw(items.joined(separator: ","))
             j.raw("]")
             if summaryCursor > since {
                 j.raw(",\"summary\":")
-                writeSummary(into: &j)
+                writeSummary(into: &j, leagues: leagues)
             }
             j.raw("}")
             return j.text
@@ -157,11 +182,11 @@ final class LiveFleet: @unchecked Sendable {
     }
 
     /// `GET /api/v1/dashboard/summary`.
-    func summary() throws -> String {
+    func summary(leagues: Set<String>? = nil) throws -> String {
         try lock.withLock {
             try refreshLocked(force: false)
             var j = JSONText()
-            writeSummary(into: &j)
+            writeSummary(into: &j, leagues: leagues)
             return j.text
         }
     }
@@ -174,7 +199,8 @@ final class LiveFleet: @unchecked Sendable {
 
     /// The station list, most urgent first, then by id: `region` and `states` filter, `query`
     /// matches id or name (case-insensitive substring).
-    func stationRows(region: String?, states: Set<FleetState>?, query: String?, offset: Int, limit: Int)
+    func stationRows(region: String?, states: Set<FleetState>?, query: String?, offset: Int, limit: Int,
+                     leagues: Set<String>? = nil)
         throws -> (generation: String, total: Int, counts: [Int], rows: [StationRow])
     {
         try lock.withLock {
@@ -187,6 +213,7 @@ final class LiveFleet: @unchecked Sendable {
             var matches: [Int] = []
             for (i, st) in stations.enumerated() {
                 if let region, st.region != region { continue }
+                if let leagues, !leagues.contains(st.region) { continue }
                 if let q, !q.isEmpty, !searchText[i].contains(q) { continue }
                 let state = FleetState(rawValue: codes[i]) ?? .nodata
                 counts[Int(state.rawValue)] += 1
@@ -198,28 +225,34 @@ final class LiveFleet: @unchecked Sendable {
                 let ub = (FleetState(rawValue: codes[b]) ?? .nodata).urgency
                 return ua != ub ? ua < ub : stations[a].id < stations[b].id
             }
+            let window = leagues.map { FleetWindow(stations: stations, leagues: $0) }
             let page = matches.dropFirst(offset).prefix(limit).map {
-                StationRow(index: $0, station: stations[$0], state: FleetState(rawValue: codes[$0]) ?? .nodata)
+                StationRow(index: window?.windowIndex[$0] ?? $0, station: stations[$0], state: FleetState(rawValue: codes[$0]) ?? .nodata)
             }
-            return (generation, matches.count, counts, Array(page))
+            return (window?.generation(generation) ?? generation, matches.count, counts, Array(page))
         }
     }
 
     /// The station numbered `index` in `generation` (hover on the map), nil when either is stale.
-    func station(index: Int, generation g: String) throws -> StationRow? {
+    func station(index: Int, generation g: String, leagues: Set<String>? = nil) throws -> StationRow? {
         try lock.withLock {
             try refreshLocked(force: false)
-            guard g == generation, stations.indices.contains(index) else { return nil }
-            return StationRow(index: index, station: stations[index], state: FleetState(rawValue: codes[index]) ?? .nodata)
+            let window = leagues.map { FleetWindow(stations: stations, leagues: $0) }
+            guard g == (window?.generation(generation) ?? generation) else { return nil }
+            let i = window.map { $0.fleetIndex.indices.contains(index) ? $0.fleetIndex[index] : -1 } ?? index
+            guard stations.indices.contains(i) else { return nil }
+            return StationRow(index: index, station: stations[i], state: FleetState(rawValue: codes[i]) ?? .nodata)
         }
     }
 
     /// A station's current map state and number (the station page's badge).
-    func state(of id: String) throws -> (index: Int, state: FleetState)? {
+    func state(of id: String, leagues: Set<String>? = nil) throws -> (index: Int, state: FleetState)? {
         try lock.withLock {
             try refreshLocked(force: false)
             guard let i = indexByID[id] else { return nil }
-            return (i, FleetState(rawValue: codes[i]) ?? .nodata)
+            guard let leagues else { return (i, FleetState(rawValue: codes[i]) ?? .nodata) }
+            guard let k = FleetWindow(stations: stations, leagues: leagues).windowIndex[i] else { return nil }
+            return (k, FleetState(rawValue: codes[i]) ?? .nodata)
         }
     }
 
@@ -396,13 +429,20 @@ final class LiveFleet: @unchecked Sendable {
 
     private func pendingMapChanges(after since: Int64) -> Int { mapLog.count - firstMapEntry(after: since) }
 
-    private func writeSummary(into j: inout JSONText) {
+    /// With `leagues`, their tallies only, and a total over them.
+    private func writeSummary(into j: inout JSONText, leagues: Set<String>? = nil) {
+        let codes = tallies.keys.sorted().filter { leagues?.contains($0) ?? true }
+        var shownTotal = total
+        if leagues != nil {
+            shownTotal = FleetTally()
+            for code in codes { shownTotal.absorb(tallies[code]!) }
+        }
         j.raw("{\"quota_pct\":"); j.number(config.quotaPct)
         j.raw(",\"sla_pct\":"); j.number(config.slaPct)
         j.raw(",\"total\":{")
-        total.writeMembers(into: &j, quotaPct: config.quotaPct)
+        shownTotal.writeMembers(into: &j, quotaPct: config.quotaPct)
         j.raw("},\"regions\":[")
-        for (k, code) in tallies.keys.sorted().enumerated() {
+        for (k, code) in codes.enumerated() {
             if k > 0 { j.raw(",") }
             j.raw("{\"code\":"); j.string(code)
             j.raw(",\"name\":"); j.optionalString(Region.name(code))
