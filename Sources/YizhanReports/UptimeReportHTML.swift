@@ -97,6 +97,7 @@ private struct Page {
         header()
         quota()
         chart()
+        out += CoverageHTML.section(r)
         stations()
         definitions()
         out += "<footer><span>Yizhan · 生成于 generated " + e(local(r.generatedAt)) + " " + e(zoneName)

@@ -15,10 +15,14 @@ final class UptimeReports: Sendable {
     let quotaPct: Double
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
+    /// Adds the leagues' walking-circle coverage to every report.
+    let coverage: CoverageWatch?
 
     init(reader: StoreReader, registry: LiveRegistry, rules: LiveRules, pipeline: IngestPipeline,
-         config: ServiceConfig, clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) {
+         config: ServiceConfig, clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void,
+         coverage: CoverageWatch? = nil) {
         self.log = log
+        self.coverage = coverage
         self.reader = reader
         self.registry = registry
         self.rules = rules
@@ -63,7 +67,12 @@ final class UptimeReports: Sendable {
             maintenance: try reader.maintenanceWindows(from: period.start, to: observedEnd),
             receiving: receiving, heard: heard, completeness: completeness)
         let gathered = ContinuousClock.now
-        let report = UptimeCalculator.report(input)
+        var report = UptimeCalculator.report(input)
+        if let coverage {
+            let regions = Set(stations.map(\.region))
+            report.coverage = coverage.leagues().filter { regions.contains($0.region) }
+            report.coverageRadiusM = coverage.radiusM
+        }
         log("report \(Timestamp.format(ms: period.start))–\(Timestamp.format(ms: period.end)): \(report.stations.count) stations, "
             + "store read in \(Self.seconds(gathered - started)), arithmetic in \(Self.seconds(ContinuousClock.now - gathered))")
         return report
