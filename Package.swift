@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "firmware-sim", targets: ["firmware-sim"]),
         .executable(name: "ingest-bench", targets: ["IngestBench"]),
         .executable(name: "report-bench", targets: ["ReportBench"]),
+        .executable(name: "coverage-bench", targets: ["CoverageBench"]),
     ],
     targets: [
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
@@ -45,6 +46,9 @@ let package = Package(
         .executableTarget(name: "ReportBench",
                           dependencies: ["YizhanCore", "YizhanProcess", "YizhanStore", "FirmwareSimKit"],
                           path: "Benchmarks/ReportBench"),
+
+        .executableTarget(name: "CoverageBench", dependencies: ["YizhanCore", "YizhanProcess", "FirmwareSimKit"],
+                          path: "Benchmarks/CoverageBench"),
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),
