@@ -30,7 +30,7 @@ public enum UptimeReportCSV {
         let withCoverage = !report.coverage.isEmpty
         var sole: [String: Double] = [:]
         for l in report.coverage { for p in l.soleProviders { sole[p.id] = p.uncoveredM2 } }
-        out += (columns + (withCoverage ? coverageColumns : [])).joined(separator: ",") + "\r\n"
+        out += (columns + (withCoverage ? coverageColumns : []) + (report.visits == nil ? [] : ["visits"])).joined(separator: ",") + "\r\n"
         var names: [String: String] = [:]
         for r in report.regions {
             if let code = r.region { names[code] = ReportText.regionName(code, r.name) }
@@ -58,6 +58,7 @@ public enum UptimeReportCSV {
                 let uncovered = sole[s.id]
                 out += "," + (uncovered == nil ? "false" : "true") + "," + ReportText.plain((uncovered ?? 0).rounded())
             }
+            if let v = report.visits { out += "," + String(v.total(station: s.id)) }
             out += "\r\n"
         }
         return out

@@ -98,6 +98,7 @@ private struct Page {
         quota()
         chart()
         out += CoverageHTML.section(r)
+        out += VisitsSection.html(r)
         stations()
         definitions()
         out += "<footer><span>Yizhan · 生成于 generated " + e(local(r.generatedAt)) + " " + e(zoneName)

@@ -16,7 +16,8 @@ import YizhanCore
 /// `generated_at`; per station `name`, `never_heard`, `registered` [from, to], `received`,
 /// `lost`, `completeness_pct` (null with no numbered sample), and the spans `down`,
 /// `maintenance`, `unknown` as [[from, to], ...]; per region `name`; and `coverage`
-/// `{radius_m, regions: [CoverageJSON]}` when the report has coverage.
+/// `{radius_m, regions: [CoverageJSON]}` when the report has coverage; `visits` `{days, total,
+/// regions: [{code, name, total, per_day}], stations: [{id, total, per_day}]}` when it has visits.
 public enum UptimeReportJSON {
     public static func render(_ report: UptimeReport) -> String {
         var j = JSONText()
@@ -57,6 +58,10 @@ public enum UptimeReportJSON {
                 CoverageJSON.write(l, names: { names[$0] }, into: &j)
             }
             j.raw("]}")
+        }
+        if let v = report.visits {
+            j.raw(",\"visits\":")
+            VisitsSection.json(report, v, into: &j)
         }
         j.raw("}")
         return j.text

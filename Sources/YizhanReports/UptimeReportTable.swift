@@ -44,6 +44,7 @@ public enum UptimeReportTable {
         out += layout(leagues, headerRows: 2, rightAligned: [2, 3, 4, 5], ruleBeforeLast: true)
         out += "\n"
         out += coverage(report, names: names)
+        out += VisitsSection.table(report, names: names)
 
         // Stations.
         var rows: [[String]] = [

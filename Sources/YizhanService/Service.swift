@@ -119,16 +119,17 @@ public final class Service: @unchecked Sendable {
                                         journalDirectory: config.journalDirectory, clock: clock)
         let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
                                 apiToken: config.apiToken, clock: clock)
+        let dailyVisits = DailyVisits(reader: reader, registry: registry, timeZone: settings.reportTimeZone, clock: clock)
         let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
-                                    config: config, clock: clock, log: { Log.line($0) }, coverage: coverage)
+                                    config: config, clock: clock, log: { Log.line($0) }, coverage: coverage,
+                                    visits: dailyVisits)
         let archive = ReportArchive(directory: config.reportsDirectory, reports: reports, graceMs: config.reportGraceMs,
                                     clock: clock, firstKnown: { try? reader.firstReceiving() }, log: { Log.line($0) })
         self.archive = archive
         let api = OperatorAPI(reader: reader, pipeline: pipeline, registry: registry, status: status,
                               metrics: metrics, config: config, alerts: alertAPI,
                               reports: ReportsAPI(reports: reports, archive: archive), clock: clock)
-        let insight = FleetInsightAPI(coverage: coverage, visits: DailyVisits(
-            reader: reader, registry: registry, timeZone: settings.reportTimeZone, clock: clock))
+        let insight = FleetInsightAPI(coverage: coverage, visits: dailyVisits)
         let address = try HTTPServer.parseAddress(config.http)
         let dashboard = DashboardAPI.make(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
                                           config: config, clock: clock)

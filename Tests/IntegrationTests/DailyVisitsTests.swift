@@ -80,6 +80,14 @@ struct DailyVisitsTests {
         // README: fleet total within 4 %.
         #expect(abs(fleetError) < 0.04)
 
+        // The monthly report carries the same figures, per league and day.
+        let path = "/api/v1/reports/uptime?from=2026-10-06T00:00:00%2B08:00&to=2026-10-08T00:00:00%2B08:00&visits=1"
+        let report = try #require(service.get(path)?.json as? [String: Any], "\(service.get(path)?.body.prefix(300) ?? "")")
+        let section = try #require(report["visits"] as? [String: Any])
+        #expect(section["days"] as? [String] == ["2026-10-06", "2026-10-07"])
+        #expect((section["total"] as? NSNumber)?.intValue == estimated)
+        #expect(service.get("/api/v1/reports/uptime?month=2026-10&visits=maybe")?.status == 400)
+
         // Bad input gets a clear refusal.
         let bad = try #require(service.get("/api/v1/visits?date=2026-13-01"))
         #expect(bad.status == 400 && bad.body.contains("date"))

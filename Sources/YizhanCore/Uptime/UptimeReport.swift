@@ -24,6 +24,8 @@ public struct UptimeReport: Sendable, Equatable {
     /// made), and the radius it used; empty when not computed.
     public var coverage: [LeagueCoverage] = []
     public var coverageRadiusM = 0.0
+    /// Estimated visits per station and day; nil when not asked for.
+    public var visits: ReportVisits?
 
     public init(from: Int64, to: Int64, observedUntil: Int64, timeZone: String, slaPct: Double, quotaPct: Double,
                 generatedAt: Int64, days: [ReportDay], stations: [StationUptime], regions: [QuotaTally],
