@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "ingest-bench", targets: ["IngestBench"]),
         .executable(name: "report-bench", targets: ["ReportBench"]),
         .executable(name: "store-bench", targets: ["StoreBench"]),
+        .executable(name: "coverage-bench", targets: ["CoverageBench"]),
     ],
     targets: [
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto",
@@ -49,6 +50,9 @@ let package = Package(
         .executableTarget(name: "StoreBench",
                           dependencies: ["YizhanCore", "YizhanProcess", "YizhanStore", "FirmwareSimKit"],
                           path: "Benchmarks/StoreBench"),
+
+        .executableTarget(name: "CoverageBench", dependencies: ["YizhanCore", "YizhanProcess", "FirmwareSimKit"],
+                          path: "Benchmarks/CoverageBench"),
 
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore"]),
         .testTarget(name: "YizhanStoreTests", dependencies: ["YizhanStore", "YizhanCore"]),

@@ -75,6 +75,9 @@ status=0
 YIZHAN_URL="http://127.0.0.1:$http" YIZHAN_TOKEN="$token" YIZHAN_REGISTRY="$out/stations.json5" \
   LEAK_STATION="${LEAK_STATION:-xss-01}" SHOT_DIR="$shots" \
   "$py" Tests/Browser/dashboard_test.py || status=$?
+# Coverage holes on the map: fd-01's mains cut leaves part of its walking circle uncovered.
+YIZHAN_URL="http://127.0.0.1:$http" YIZHAN_REGISTRY="$out/stations.json5" SHOT_DIR="$shots" \
+  "$py" Tests/Browser/coverage_test.py || status=$?
 # The public finder: a fixed geolocation through the browser's own API, nearest working station first.
 YIZHAN_URL="http://127.0.0.1:$http" YIZHAN_REGISTRY="$out/stations.json5" SHOT_DIR="$shots" \
   "$py" Tests/Browser/finder_test.py || status=$?

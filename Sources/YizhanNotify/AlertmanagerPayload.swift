@@ -14,28 +14,31 @@ import YizhanCore
 public enum AlertmanagerPayload {
     /// Firing alerts without `endsAt` (Alertmanager applies its `resolve_timeout`);
     /// resolved alerts with `endsAt` = resolved_at.
-    public static func render(_ alerts: [Alert], generatorURL: String) -> [UInt8] {
-        Array(text(alerts, generatorURL: generatorURL, firingEndsAt: nil).utf8)
+    public static func render(_ alerts: [Alert], generatorURL: String,
+                              annotations: (Alert) -> [String: String] = { _ in [:] }) -> [UInt8] {
+        Array(text(alerts, generatorURL: generatorURL, firingEndsAt: nil, annotations: annotations).utf8)
     }
 
     /// Firing alerts with `endsAt` = `now` + `validForMs` (Prometheus-style: after that
     /// Alertmanager considers the alert resolved unless it was pushed again, so alerts of a
     /// service that died do not stay active for ever); resolved alerts with `endsAt` =
     /// resolved_at.
-    public static func render(_ alerts: [Alert], generatorURL: String, now: Int64, validForMs: Int64) -> [UInt8] {
-        Array(text(alerts, generatorURL: generatorURL, firingEndsAt: now + validForMs).utf8)
+    public static func render(_ alerts: [Alert], generatorURL: String, now: Int64, validForMs: Int64,
+                              annotations: (Alert) -> [String: String] = { _ in [:] }) -> [UInt8] {
+        Array(text(alerts, generatorURL: generatorURL, firingEndsAt: now + validForMs, annotations: annotations).utf8)
     }
 
     /// `generatorURL`: the service's base URL; each alert links to
     /// `generatorURL/api/v1/alerts/{id}` (empty: no link).
-    static func text(_ alerts: [Alert], generatorURL: String, firingEndsAt: Int64?) -> String {
+    static func text(_ alerts: [Alert], generatorURL: String, firingEndsAt: Int64?,
+                     annotations extra: (Alert) -> [String: String] = { _ in [:] }) -> String {
         let base = WebhookPayload.trimmedBase(generatorURL)
         var items: [String] = []
         items.reserveCapacity(alerts.count)
         for alert in alerts {
             var a = JSONObject()
             a.stringMap("labels", AlertLabels.labels(alert))
-            a.stringMap("annotations", AlertLabels.annotations(alert))
+            a.stringMap("annotations", AlertLabels.annotations(alert).merging(extra(alert)) { base, _ in base })
             a.time("startsAt", AlertLabels.startsAt(alert))
             if AlertLabels.isResolved(alert) {
                 // A resolved alert always has its time; one marked resolved without it ends now-ish:

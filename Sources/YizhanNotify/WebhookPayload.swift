@@ -24,8 +24,10 @@ public enum WebhookPayload {
     /// `labels` {alertname, region, severity, station}, `annotations` {summary},
     /// `startsAt` (fired_at, else pending_since), `endsAt` (resolved_at, or
     /// `0001-01-01T00:00:00Z` while firing), `generatorURL`, `fingerprint`.
-    public static func render(alerts: [Alert], status: String, receiver: String, externalURL: String) -> [UInt8] {
-        Array(text(alerts: alerts, status: status, receiver: receiver, externalURL: externalURL).utf8)
+    ///   - annotations: more annotations per alert, next to `summary` (which they never replace).
+    public static func render(alerts: [Alert], status: String, receiver: String, externalURL: String,
+                              annotations: (Alert) -> [String: String] = { _ in [:] }) -> [UInt8] {
+        Array(text(alerts: alerts, status: status, receiver: receiver, externalURL: externalURL, annotations: annotations).utf8)
     }
 
     /// `render` with the notification's status as Alertmanager derives it: "firing" when
@@ -35,10 +37,11 @@ public enum WebhookPayload {
                receiver: receiver, externalURL: externalURL)
     }
 
-    static func text(alerts: [Alert], status: String, receiver: String, externalURL: String) -> String {
+    static func text(alerts: [Alert], status: String, receiver: String, externalURL: String,
+                     annotations extra: (Alert) -> [String: String] = { _ in [:] }) -> String {
         let base = trimmedBase(externalURL)
         let labelSets = alerts.map(AlertLabels.labels)
-        let annotationSets = alerts.map(AlertLabels.annotations)
+        let annotationSets = alerts.map { AlertLabels.annotations($0).merging(extra($0)) { base, _ in base } }
         let commonLabels = common(labelSets)
         let groupLabels = commonLabels.filter { groupBy.contains($0.key) }
 

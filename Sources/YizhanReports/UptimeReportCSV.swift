@@ -18,11 +18,19 @@ public enum UptimeReportCSV {
         "unknown_s", "outages", "meets_sla", "received", "lost", "completeness_pct", "never_heard",
     ]
 
+    /// Appended when the report has coverage.
+    public static let coverageColumns = ["sole_provider", "uncovered_if_down_m2"]
+
     /// The whole file, BOM first.
     public static func render(_ report: UptimeReport) -> String {
         var out = byteOrderMark
         out.reserveCapacity(128 + report.stations.count * 160)
-        out += columns.joined(separator: ",") + "\r\n"
+        // With coverage: whether the station is its league's sole provider somewhere, and the area
+        // its outage leaves uncovered (m²).
+        let withCoverage = !report.coverage.isEmpty
+        var sole: [String: Double] = [:]
+        for l in report.coverage { for p in l.soleProviders { sole[p.id] = p.uncoveredM2 } }
+        out += (columns + (withCoverage ? coverageColumns : []) + (report.visits == nil ? [] : ["visits"])).joined(separator: ",") + "\r\n"
         var names: [String: String] = [:]
         for r in report.regions {
             if let code = r.region { names[code] = ReportText.regionName(code, r.name) }
@@ -46,6 +54,11 @@ public enum UptimeReportCSV {
                 s.neverHeard ? "true" : "false",
             ]
             out += cells.joined(separator: ",")
+            if withCoverage {
+                let uncovered = sole[s.id]
+                out += "," + (uncovered == nil ? "false" : "true") + "," + ReportText.plain((uncovered ?? 0).rounded())
+            }
+            if let v = report.visits { out += "," + String(v.total(station: s.id)) }
             out += "\r\n"
         }
         return out

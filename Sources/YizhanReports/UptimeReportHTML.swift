@@ -97,6 +97,8 @@ private struct Page {
         header()
         quota()
         chart()
+        out += CoverageHTML.section(r)
+        out += VisitsSection.html(r)
         stations()
         definitions()
         out += "<footer><span>Yizhan · 生成于 generated " + e(local(r.generatedAt)) + " " + e(zoneName)

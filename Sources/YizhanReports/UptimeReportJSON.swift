@@ -15,7 +15,9 @@ import YizhanCore
 /// Extra fields (the contract allows them): top level `time_zone`, `observed_until`,
 /// `generated_at`; per station `name`, `never_heard`, `registered` [from, to], `received`,
 /// `lost`, `completeness_pct` (null with no numbered sample), and the spans `down`,
-/// `maintenance`, `unknown` as [[from, to], ...]; per region `name`.
+/// `maintenance`, `unknown` as [[from, to], ...]; per region `name`; and `coverage`
+/// `{radius_m, regions: [CoverageJSON]}` when the report has coverage; `visits` `{days, total,
+/// regions: [{code, name, total, per_day}], stations: [{id, total, per_day}]}` when it has visits.
 public enum UptimeReportJSON {
     public static func render(_ report: UptimeReport) -> String {
         var j = JSONText()
@@ -46,6 +48,21 @@ public enum UptimeReportJSON {
         }
         j.raw("],\"total\":")
         tally(report.total, into: &j)
+        if !report.coverage.isEmpty {
+            let names = Dictionary(report.stations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+            j.raw(",\"coverage\":{\"radius_m\":")
+            j.number(report.coverageRadiusM)
+            j.raw(",\"regions\":[")
+            for (i, l) in report.coverage.enumerated() {
+                if i > 0 { j.raw(",") }
+                CoverageJSON.write(l, names: { names[$0] }, into: &j)
+            }
+            j.raw("]}")
+        }
+        if let v = report.visits {
+            j.raw(",\"visits\":")
+            VisitsSection.json(report, v, into: &j)
+        }
         j.raw("}")
         return j.text
     }

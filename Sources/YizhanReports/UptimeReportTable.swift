@@ -43,6 +43,8 @@ public enum UptimeReportTable {
         out += "各盟市配额 Quota by league\n"
         out += layout(leagues, headerRows: 2, rightAligned: [2, 3, 4, 5], ruleBeforeLast: true)
         out += "\n"
+        out += coverage(report, names: names)
+        out += VisitsSection.table(report, names: names)
 
         // Stations.
         var rows: [[String]] = [
@@ -68,6 +70,33 @@ public enum UptimeReportTable {
     }
 
     private static func verdict(_ ok: Bool, _ yes: String, _ no: String) -> String { ok ? yes : no }
+
+    /// The coverage section (nothing when the report has none): per league covered area,
+    /// overlap share and sole providers, then the sole providers with the largest holes.
+    static func coverage(_ report: UptimeReport, names: [String: String]) -> String {
+        guard !report.coverage.isEmpty else { return "" }
+        var rows: [[String]] = [
+            ["盟市", "代码", "驿站", "覆盖 km²", "交叉覆盖 km²", "交叉覆盖占比 %", "唯一服务驿站"],
+            ["League", "code", "stations", "covered km²", "overlap km²", "overlap share %", "sole providers"],
+        ]
+        for l in report.coverage {
+            rows.append([safe(names[l.region] ?? ReportText.regionName(l.region)), safe(l.region), String(l.stations),
+                         ReportText.fixed(l.coveredM2 / 1e6, 2), ReportText.fixed(l.overlapM2 / 1e6, 2),
+                         l.overlapSharePct.map { ReportText.fixed($0, 1) } ?? "—", String(l.soleProviders.count)])
+        }
+        var out = "步行15分钟服务圈（半径 \(ReportText.plain(report.coverageRadiusM)) m）Walking-circle coverage, radius \(ReportText.plain(report.coverageRadiusM)) m\n"
+        out += layout(rows, headerRows: 2, rightAligned: [2, 3, 4, 5, 6], ruleBeforeLast: false)
+        let stationNames = Dictionary(report.stations.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let worst = report.coverage.flatMap(\.soleProviders).sorted { $0.uncoveredM2 > $1.uncoveredM2 }.prefix(10)
+        if !worst.isEmpty {
+            out += "停机即留空白最大的驿站 Sole providers leaving the largest holes:\n"
+            for p in worst {
+                out += "  " + cut(safe(stationNames[p.id] ?? p.id), nameColumns) + "  " + safe(p.id) + "  "
+                    + ReportText.fixed(p.uncoveredM2 / 1e6, 3) + " km²\n"
+            }
+        }
+        return out + "\n"
+    }
 
     // The table helpers live in `TextTable` (shared with the CLI's views); these forward.
 

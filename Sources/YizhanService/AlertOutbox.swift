@@ -13,6 +13,8 @@ struct AlertOutbox: Sendable {
     let webhookURL: String?
     let alertmanagerURL: String?
     let externalURL: String
+    /// More annotations for a notified alert (where to go instead while a station is down).
+    var annotations: @Sendable (Alert) -> [String: String] = { _ in [:] }
 
     func items(_ out: AlertingOutput, now: Int64) -> [OutboxItem] {
         var items: [OutboxItem] = []
@@ -38,7 +40,8 @@ struct AlertOutbox: Sendable {
                 let status = n.kind == .resolved ? "resolved" : "firing"
                 items.append(OutboxItem(channel: Self.webhook, alertID: n.alert.id, topic: nil, retain: false,
                                         payload: WebhookPayload.render(alerts: [n.alert], status: status,
-                                                                       receiver: "yizhan", externalURL: externalURL),
+                                                                       receiver: "yizhan", externalURL: externalURL,
+                                                                       annotations: annotations),
                                         createdAt: now))
             }
             if alertmanagerURL != nil { items.append(alertmanagerItem(n.alert, now: now)) }
@@ -58,8 +61,9 @@ struct AlertOutbox: Sendable {
     private func alertmanagerItem(_ alert: Alert, now: Int64) -> OutboxItem {
         let link = externalURL + "/api/v1/alerts/" + alert.id
         let payload = alert.state == .resolved
-            ? AlertmanagerPayload.render([alert], generatorURL: link)
-            : AlertmanagerPayload.render([alert], generatorURL: link, now: now, validForMs: Self.alertmanagerValidForMs)
+            ? AlertmanagerPayload.render([alert], generatorURL: link, annotations: annotations)
+            : AlertmanagerPayload.render([alert], generatorURL: link, now: now, validForMs: Self.alertmanagerValidForMs,
+                                         annotations: annotations)
         return OutboxItem(channel: Self.alertmanager, alertID: alert.id, topic: nil, retain: false, payload: payload, createdAt: now)
     }
 }

@@ -78,7 +78,7 @@ final class ReportArchive: @unchecked Sendable {
             let name = String(month.month!.description.prefix(7))
             if !FileManager.default.fileExists(atPath: file(name, .json).path) {
                 do {
-                    try write(name, try reports.report(month.span))
+                    try write(name, try reports.report(month.span, withVisits: true))
                     written.append(name)
                     log("reports: wrote the uptime report of \(name) to \(directory.appendingPathComponent(name).path)")
                 } catch {

@@ -9,7 +9,8 @@ struct ReportsAPI: Sendable {
     let archive: ReportArchive
 
     /// `?from=&to=` or `?month=YYYY-MM` (nothing: the last closed month), `&format=`
-    /// json (default) | csv | html | table, `&region=` a league's code.
+    /// json (default) | csv | html | table, `&region=` a league's code, `&visits=1` with the
+    /// estimated daily visits (read from the stored samples: slower; written months have them).
     /// A scope of some leagues gets reports on its own: `region` must be one of them, and may be
     /// left out only when the scope has exactly one.
     func uptime(_ query: [String: String], _ scope: AccessScope = .everything) throws -> HTTPResponse {
@@ -37,7 +38,7 @@ struct ReportsAPI: Sendable {
         }
         let report: UptimeReport
         do {
-            report = try reports.report(period.span, region: region)
+            report = try reports.report(period.span, region: region, withVisits: try Self.flag(query["visits"], "visits"))
         } catch let unknown as UptimeReports.UnknownRegion {
             throw BadParameter("region: no registered station is in region \"\(unknown.code)\"")
         }
@@ -79,6 +80,15 @@ struct ReportsAPI: Sendable {
         }
         return HTTPResponse(status: 200, contentType: format.contentType, body: body,
                             headers: Self.download(format, name: "uptime-\(month)") + Self.pagePolicy(format, body))
+    }
+
+    /// `1`/`true` or `0`/`false` (absent: false).
+    private static func flag(_ text: String?, _ name: String) throws -> Bool {
+        switch text {
+        case nil, "", "0", "false": return false
+        case "1", "true": return true
+        default: throw BadParameter("\(name): \"\(text!)\" is not one of 1, true, 0, false")
+        }
     }
 
     private static func format(_ text: String?) throws -> ReportFormat {

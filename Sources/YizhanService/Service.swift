@@ -106,7 +106,9 @@ public final class Service: @unchecked Sendable {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }
         try PublicStations.seedFacilities(&initial, from: reader)
-        let alerting = try restoreAlerting(reader)
+        let coverage = CoverageWatch(registry: registry, rules: rules, radiusM: config.coverageRadiusM,
+                                     firing: { [unowned self] in self.pipeline?.alertingSnapshot?.firingByStation })
+        let alerting = try restoreAlerting(reader, coverage: coverage)
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
             initialStations: initial, settings: settings, alerting: alerting, clock: clock,
@@ -119,14 +121,17 @@ public final class Service: @unchecked Sendable {
         let metrics = MetricsExposition(pipeline: pipeline, status: status, registry: registry, dbPath: config.db,
                                         journalDirectory: config.journalDirectory, clock: clock)
         let alertAPI = AlertAPI(reader: reader, pipeline: pipeline, registry: registry, rules: rules, clock: clock)
+        let dailyVisits = DailyVisits(reader: reader, registry: registry, timeZone: settings.reportTimeZone, clock: clock)
         let reports = UptimeReports(reader: reader, registry: registry, rules: rules, pipeline: pipeline,
-                                    config: config, clock: clock, log: { Log.line($0) })
+                                    config: config, clock: clock, log: { Log.line($0) }, coverage: coverage,
+                                    visits: dailyVisits)
         let archive = ReportArchive(directory: config.reportsDirectory, reports: reports, graceMs: config.reportGraceMs,
                                     clock: clock, firstKnown: { try? reader.firstReceiving() }, log: { Log.line($0) })
         self.archive = archive
         let api = OperatorAPI(reader: reader, pipeline: pipeline, registry: registry, status: status,
                               metrics: metrics, config: config, alerts: alertAPI,
                               reports: ReportsAPI(reports: reports, archive: archive), clock: clock)
+        let insight = FleetInsightAPI(coverage: coverage, visits: dailyVisits)
         let address = try HTTPServer.parseAddress(config.http)
         let dashboard = DashboardAPI.make(reader: reader, pipeline: pipeline, registry: registry, rules: rules,
                                           config: config, clock: clock)
@@ -134,10 +139,14 @@ public final class Service: @unchecked Sendable {
                               maxBodyBytes: HTTPLimits.maxBodyBytes,
                               connectionLimit: HTTPLimits.connectionLimit(threads: config.httpThreads),
                               idleTimeoutSeconds: HTTPLimits.idleTimeoutSeconds) { [gate = AccessGate(config: config)] request in
+            // Coverage and visits are not yet filtered by league: a token limited to some leagues
+            // does not get them (404) rather than seeing the others'.
             switch gate.decide(request) {
             case .refused(let response): return response
-            case .open: return dashboard.handle(request) ?? api.handle(request, scope: .openRead)
-            case .granted(let scope): return dashboard.handle(request, scope: scope) ?? api.handle(request, scope: scope)
+            case .open: return dashboard.handle(request) ?? insight.handle(request) ?? api.handle(request, scope: .openRead)
+            case .granted(let scope):
+                return dashboard.handle(request, scope: scope) ?? (scope.leagues == nil ? insight.handle(request) : nil)
+                    ?? api.handle(request, scope: scope)
             }
         }
 
@@ -157,7 +166,7 @@ public final class Service: @unchecked Sendable {
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
-    private func restoreAlerting(_ reader: StoreReader) throws -> AlertingStage {
+    private func restoreAlerting(_ reader: StoreReader, coverage: CoverageWatch) throws -> AlertingStage {
         var engine = AlertEngine(rules: rules.current, registry: registry.registry,
                                  settings: AlertEngine.Settings(renotifyMs: config.renotifyMs))
         var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
@@ -169,11 +178,13 @@ public final class Service: @unchecked Sendable {
         let open = try reader.openAlerts()
         engine.restore(openAlerts: open, latest: latest, silences: try reader.silences(activeAt: nil).filter { $0.to > now })
         if !open.isEmpty { Log.line("alerting: restored \(open.count) open alerts") }
-        let outbox = AlertOutbox(topicPrefix: config.topicPrefix, webhookURL: config.webhook,
+        var outbox = AlertOutbox(topicPrefix: config.topicPrefix, webhookURL: config.webhook,
                                  alertmanagerURL: config.alertmanager, externalURL: config.externalBaseURL)
+        outbox.annotations = { $0.state == .firing ? coverage.annotations(station: $0.station, rule: $0.rule) : [:] }
+        let finalOutbox = outbox
         var refresh: AlertingStage.Refresh? = nil
-        if config.alertmanager != nil { refresh = { firing, now in outbox.refreshItems(firing, now: now) } }
-        return AlertingStage(engine: engine, outbox: { out, now in outbox.items(out, now: now) }, refresh: refresh)
+        if config.alertmanager != nil { refresh = { firing, now in finalOutbox.refreshItems(firing, now: now) } }
+        return AlertingStage(engine: engine, outbox: { out, now in finalOutbox.items(out, now: now) }, refresh: refresh)
     }
 
     /// One thread per channel delivers the outbox in order, retrying with backoff.

@@ -67,6 +67,8 @@ public struct ServiceConfig: Sendable, Equatable {
     /// the map draws its own base layer.
     public var mapTileURL: String? = nil
     public var mapTileAttribution: String? = nil
+    /// Walking radius of a station's service circle (步行15分钟服务圈), metres.
+    public var coverageRadiusM = 1_000.0
 
     public init() {}
 
@@ -122,6 +124,7 @@ public struct ServiceConfig: Sendable, Equatable {
         "javascript_dir": { $0.javascriptDir = try $1.string() },
         "map_tile_url": { $0.mapTileURL = try $1.optionalString() },
         "map_tile_attribution": { $0.mapTileAttribution = try $1.optionalString() },
+        "coverage_radius_m": { $0.coverageRadiusM = Double(try $1.int(in: 50...20_000)) },
     ]
 
     /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a

@@ -15,10 +15,17 @@ final class UptimeReports: Sendable {
     let quotaPct: Double
     let clock: @Sendable () -> Int64
     let log: @Sendable (String) -> Void
+    /// Adds the leagues' walking-circle coverage to every report.
+    let coverage: CoverageWatch?
+    /// Estimates the visits of reports that ask for them (closed months always do).
+    let visits: DailyVisits?
 
     init(reader: StoreReader, registry: LiveRegistry, rules: LiveRules, pipeline: IngestPipeline,
-         config: ServiceConfig, clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) {
+         config: ServiceConfig, clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void,
+         coverage: CoverageWatch? = nil, visits: DailyVisits? = nil) {
         self.log = log
+        self.coverage = coverage
+        self.visits = visits
         self.reader = reader
         self.registry = registry
         self.rules = rules
@@ -33,7 +40,7 @@ final class UptimeReports: Sendable {
     struct UnknownRegion: Error { let code: String }
 
     /// The report over `period`, for one region's stations or all.
-    func report(_ period: TimeSpan, region: String? = nil) throws -> UptimeReport {
+    func report(_ period: TimeSpan, region: String? = nil, withVisits: Bool = false) throws -> UptimeReport {
         let started = ContinuousClock.now
         let now = clock()
         var stations = registry.registry.stations
@@ -63,7 +70,21 @@ final class UptimeReports: Sendable {
             maintenance: try reader.maintenanceWindows(from: period.start, to: observedEnd),
             receiving: receiving, heard: heard, completeness: completeness)
         let gathered = ContinuousClock.now
-        let report = UptimeCalculator.report(input)
+        var report = UptimeCalculator.report(input)
+        if let coverage {
+            let regions = Set(stations.map(\.region))
+            report.coverage = coverage.leagues().filter { regions.contains($0.region) }
+            report.coverageRadiusM = coverage.radiusM
+        }
+        if withVisits, let visits {
+            let began = ContinuousClock.now
+            var byStation: [String: [Int]] = [:]
+            for s in report.stations {
+                byStation[s.id] = try report.days.map { $0.start < observedEnd ? try visits.visits(station: s.id, on: $0.date) : 0 }
+            }
+            report.visits = ReportVisits(days: report.days.map(\.date), byStation: byStation)
+            log("report visits: \(report.stations.count) stations × \(report.days.count) days in \(Self.seconds(ContinuousClock.now - began))")
+        }
         log("report \(Timestamp.format(ms: period.start))–\(Timestamp.format(ms: period.end)): \(report.stations.count) stations, "
             + "store read in \(Self.seconds(gathered - started)), arithmetic in \(Self.seconds(ContinuousClock.now - gathered))")
         return report

@@ -61,6 +61,7 @@ let keyCases: [String: KeyCase] = [
     "map_tile_url": KeyCase(valid: #""http://tiles.lan/{z}/{x}/{y}.png""#,
                             applied: { $0.mapTileURL == "http://tiles.lan/{z}/{x}/{y}.png" }, wrongType: "true"),
     "map_tile_attribution": KeyCase(valid: #""© 测绘""#, applied: { $0.mapTileAttribution == "© 测绘" }, wrongType: "1"),
+    "coverage_radius_m": KeyCase(valid: "800", applied: { $0.coverageRadiusM == 800 }, wrongType: "\"1km\""),
 ]
 
 @Suite struct ServiceConfigTests {
@@ -130,6 +131,7 @@ let keyCases: [String: KeyCase] = [
         case "javascript_dir": others.javascriptDir = reset.javascriptDir
         case "map_tile_url": others.mapTileURL = reset.mapTileURL
         case "map_tile_attribution": others.mapTileAttribution = reset.mapTileAttribution
+        case "coverage_radius_m": others.coverageRadiusM = reset.coverageRadiusM
         default: Issue.record("no field for \(key)")
         }
         #expect(others == reset)

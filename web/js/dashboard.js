@@ -22,6 +22,8 @@ const S = {
 
 let leafletMap = null;
 let layer = null;
+let holeLayer = null;
+let holesAt = 0;
 
 // ---- boot ------------------------------------------------------------------------------
 
@@ -50,6 +52,11 @@ function setupMap() {
     onDraw: () => {},
   });
   layer.addTo(leafletMap);
+  if (HoleLayer) {
+    leafletMap.createPane("holes").style.zIndex = "640";
+    holeLayer = new HoleLayer({ pane: "holes" });
+    holeLayer.addTo(leafletMap);
+  }
   // The map's box changes with the layout (view switches, window size): tell Leaflet.
   new ResizeObserver(() => {
     leafletMap.invalidateSize({ animate: false });
@@ -64,6 +71,7 @@ function buildLegend() {
     const dot = el("span", { class: "legend-dot state-bg-" + st });
     box.append(el("span", { class: "legend-item", dataset: { state: st } }, dot, I18N.t("state." + st), el("span", { class: "legend-count", id: "legend-" + st })));
   }
+  if (holeLayer) box.append(el("span", { class: "legend-item legend-hole", title: I18N.t("map.hole.tip") }, el("span", { class: "legend-dot hole-swatch" }), I18N.t("map.hole")));
   updateLegendCounts();
 }
 
@@ -85,6 +93,8 @@ async function poll() {
     const q = S.cursor === null ? "" : "?since=" + S.cursor + "&generation=" + encodeURIComponent(S.generation);
     const live = await API.get("/api/v1/live" + q);
     if (live.reset) await applyReset(live); else applyDelta(live);
+    // Coverage holes follow the stations' states: again when any changed, else every 10 s.
+    if (holeLayer && (live.reset || (live.map && live.map.i.length) || Date.now() - holesAt > 10000)) refreshHoles();
     S.cursor = live.cursor;
     S.generation = live.generation;
     S.lastUpdate = Date.now();
@@ -95,6 +105,11 @@ async function poll() {
   }
   // A tab nobody looks at polls less often; it catches up at once when shown again.
   pollTimer = setTimeout(poll, document.hidden ? Math.max(next, 15000) : next);
+}
+
+async function refreshHoles() {
+  holesAt = Date.now();
+  try { holeLayer.setData(await API.get("/api/v1/coverage/holes")); } catch (e) { /* next time */ }
 }
 
 let pollTimer = null;

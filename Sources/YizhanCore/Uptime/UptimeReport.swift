@@ -20,6 +20,12 @@ public struct UptimeReport: Sendable, Equatable {
     /// One per region with a station in the report, by region code.
     public var regions: [QuotaTally]
     public var total: QuotaTally
+    /// Walking-circle coverage of each league in the report (the registry in force when it was
+    /// made), and the radius it used; empty when not computed.
+    public var coverage: [LeagueCoverage] = []
+    public var coverageRadiusM = 0.0
+    /// Estimated visits per station and day; nil when not asked for.
+    public var visits: ReportVisits?
 
     public init(from: Int64, to: Int64, observedUntil: Int64, timeZone: String, slaPct: Double, quotaPct: Double,
                 generatedAt: Int64, days: [ReportDay], stations: [StationUptime], regions: [QuotaTally],

@@ -135,11 +135,7 @@ enum PublicStations {
 
     /// Great-circle distance on a sphere of the Earth's mean radius (IUGG, 6,371,008.8 m).
     static func haversineMeters(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
-        let r = 6_371_008.8
-        let rad = Double.pi / 180
-        let dLat = (lat2 - lat1) * rad, dLon = (lon2 - lon1) * rad
-        let a = sin(dLat / 2) * sin(dLat / 2) + cos(lat1 * rad) * cos(lat2 * rad) * sin(dLon / 2) * sin(dLon / 2)
-        return 2 * r * asin(min(1, sqrt(a)))
+        GeoDistance.metres(lat1, lon1, lat2, lon2)
     }
 
     /// The registry's hours; when it gives none, `24小时` for an unattended station (open round

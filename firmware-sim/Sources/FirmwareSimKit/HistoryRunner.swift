@@ -67,6 +67,8 @@ public final class HistoryRunner {
         public var barrierSeconds = 0.0
         public var races: [String] = []
         public var reports: [UptimeTruth.Report] = []
+        /// Visitors per station (fleet order) and local day, for the visit estimate.
+        public var visitors: [[LocalDate: Int]] = []
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -459,6 +461,7 @@ public final class HistoryRunner {
             summary.reports.append(UptimeTruth.compute(UptimeTruth.Input(
                 period: UptimeTruth.Span(period.from, period.to), now: end, receiving: receiving, stations: inputs, timeZone: zone)))
         }
+        summary.visitors = engine.visitorsByDay
         summary.seconds = monotonicSeconds() - began
         if let path = options.truthReport {
             try writeTruth(path, summary: summary, receiving: receiving)
@@ -558,7 +561,13 @@ public final class HistoryRunner {
         }.joined(separator: ",") + "]"
         text += ",\"steps\":\(summary.steps),\"messages\":\(summary.messages),\"samples\":\(summary.samples)"
         text += ",\"races\":[" + summary.races.map(JSONString.literal).joined(separator: ",") + "]"
-        text += ",\n\"reports\":[\n" + summary.reports.map(\.json).joined(separator: ",\n") + "\n]}\n"
+        text += ",\n\"reports\":[\n" + summary.reports.map(\.json).joined(separator: ",\n") + "\n]"
+        // Visitors each station let in, per local (UTC+8) day: what GET /api/v1/visits estimates.
+        text += ",\n\"visits\":[" + fleet.indices.map { i in
+            let days = (i < summary.visitors.count ? summary.visitors[i] : [:]).sorted { $0.key < $1.key }
+            return "{\"id\":\(JSONString.literal(fleet[i].id)),\"region\":\(JSONString.literal(fleet[i].region)),\"days\":{"
+                + days.map { "\(JSONString.literal($0.key.description)):\($0.value)" }.joined(separator: ",") + "}}"
+        }.joined(separator: ",\n") + "]}\n"
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent()
         if !dir.path.isEmpty { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }

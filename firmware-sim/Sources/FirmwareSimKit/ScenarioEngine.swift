@@ -52,6 +52,9 @@ public final class ScenarioEngine {
     public var observe: ((_ station: Int, _ event: PublishEvent) -> Void)?
 
     private var models: [StationModel]
+    /// The visitors each station (fleet order) let in so far, by local day: the ground truth of
+    /// the service's visit estimate.
+    public var visitorsByDay: [[LocalDate: Int]] { models.map(\.visitorsByDay) }
     private var nextAt: [Int64]
     private let links: [any StationLink]
     private let rules: RuleSet

@@ -111,6 +111,9 @@ public struct StationModel: Sendable {
     public private(set) var diedAt: Int64?
     /// Time (without skew) of the last sample sent.
     private var lastEmitAt: Int64 = .min
+    /// People who came in (the ground truth of the service's visit estimate), by local
+    /// (UTC+8) day. A station that is down counts nobody: its door stays shut.
+    public private(set) var visitorsByDay: [LocalDate: Int] = [:]
 
     // State.
     public private(set) var occupancy: Int
@@ -196,6 +199,9 @@ public struct StationModel: Sendable {
                 emitChanges(from: before, at: next, withOccupancy: true, emit)
             } else if peopleAt == next {
                 let delta = peopleDelta
+                if delta > 0 && !isDown {
+                    visitorsByDay[LocalDate(daysSinceEpoch: StationModel.floorDiv(next + StationModel.utcOffsetMs, StationModel.dayMs)), default: 0] += delta
+                }
                 if delta != 0 {
                     pendingOccupancy += delta
                     naturalDoorOpen = true
@@ -330,6 +336,8 @@ public struct StationModel: Sendable {
     }
 
     // MARK: visitors
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     /// Local (UTC+8, Beijing time) hour of day, fractional.
     public static func localHour(_ ts: Int64) -> Double {
