@@ -2,7 +2,7 @@
 #   make demo   install what is needed, build, run the service with a private broker and a simulated fleet
 #   make test   build and run every test (unit and integration, against real mosquitto and SQLite,
 #               and the dashboard's browser tests in a headless chromium)
-.PHONY: demo test deps build release bench report-bench clean
+.PHONY: demo test deps build release bench report-bench store-bench clean
 
 deps:
 	scripts/install-deps.sh
@@ -26,6 +26,9 @@ bench: deps release
 
 report-bench: deps release
 	.build/release/report-bench
+
+store-bench: deps release
+	.build/release/store-bench
 
 clean:
 	rm -rf .build var
