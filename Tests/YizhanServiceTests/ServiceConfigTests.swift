@@ -41,6 +41,8 @@ let keyCases: [String: KeyCase] = [
     "broker_key": KeyCase(valid: #""/etc/ssl/k.pem""#, applied: { $0.brokerKey == "/etc/ssl/k.pem" }, wrongType: "true"),
     "retention_days": KeyCase(valid: "30", applied: { $0.retentionDays == 30 && $0.limits.retentionMs == 30 * 86_400_000 },
                               wrongType: #""30d""#),
+    "rollup_retention_days": KeyCase(valid: "3650", applied: { $0.rollupRetentionDays == 3650 }, wrongType: #""10y""#),
+    "seal_after": KeyCase(valid: #""30m""#, applied: { $0.sealAfterMs == 30 * 60_000 }, wrongType: "600"),
     "max_payload_bytes": KeyCase(valid: "1024", applied: { $0.maxPayloadBytes == 1024 && $0.limits.maxPayloadBytes == 1024 },
                                  wrongType: #""1KiB""#),
     "max_clock_ahead": KeyCase(valid: #""1m""#, applied: { $0.maxClockAheadMs == 60_000 && $0.limits.maxClockAheadMs == 60_000 },
@@ -116,6 +118,8 @@ let keyCases: [String: KeyCase] = [
         case "broker_cert": others.brokerCert = reset.brokerCert
         case "broker_key": others.brokerKey = reset.brokerKey
         case "retention_days": others.retentionDays = reset.retentionDays
+        case "rollup_retention_days": others.rollupRetentionDays = reset.rollupRetentionDays
+        case "seal_after": others.sealAfterMs = reset.sealAfterMs
         case "max_payload_bytes": others.maxPayloadBytes = reset.maxPayloadBytes
         case "max_clock_ahead": others.maxClockAheadMs = reset.maxClockAheadMs
         case "batch_max_messages": others.batchMessages = reset.batchMessages
@@ -159,7 +163,7 @@ let keyCases: [String: KeyCase] = [
 
     @Test(arguments: [
         ("http_threads", "0"), ("http_threads", "65"), ("http_threads", "4.5"), ("http_threads", "-1"),
-        ("retention_days", "0"), ("retention_days", "36501"),
+        ("retention_days", "0"), ("retention_days", "36501"), ("rollup_retention_days", "0"), ("seal_after", #""-1m""#),
         ("max_payload_bytes", "255"), ("max_payload_bytes", "16777217"),
         ("batch_max_messages", "0"), ("batch_max_messages", "1000001"),
         ("rejects_kept", "99"), ("rejects_kept", "1e20"),
