@@ -24,7 +24,10 @@ public struct MQTTEvents: Sendable {
     public var published: @Sendable (_ mid: Int32) -> Void = { _ in }
     public var message: @Sendable (MQTTMessage) -> Void = { _ in }
     /// Nil: no log callback is installed, so libmosquitto formats no per-packet debug text.
+    /// Debug lines (two per message received) are not passed on: see `connecting`.
     public var log: (@Sendable (_ level: Int32, _ text: String) -> Void)? = nil
+    /// Each connection attempt (libmosquitto says so only in a debug line); needs `log` set.
+    public var connecting: (@Sendable () -> Void)? = nil
 
     public init() {}
 }

@@ -262,10 +262,10 @@ public final class Service: @unchecked Sendable {
         events.log = { level, text in
             // TLS failures (unknown CA, wrong host name, refused client certificate) only show here.
             if level & MQTTLogLevel.error != 0 { Log.line("broker connection: \(text)") }
-            if text.contains("sending CONNECT") {
-                let n = status.nextAttempt()
-                Log.line("connecting to broker \(brokerAddress) (attempt \(n))")
-            }
+        }
+        events.connecting = {
+            let n = status.nextAttempt()
+            Log.line("connecting to broker \(brokerAddress) (attempt \(n))")
         }
         let finalOptions = options
         let client = try MQTTClient(options: finalOptions, events: events)

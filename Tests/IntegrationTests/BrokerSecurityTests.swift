@@ -80,6 +80,8 @@ import YizhanProcess
         try service.start(ready: false)
         defer { service.stop() }
         #expect(waitUntil(20) { service.log.contains("certificate verify failed") }, "\(service.log)")
+        // The MQTT thread may log the refusal before the HTTP server listens.
+        #expect(waitUntil(20) { service.get("/readyz") != nil })
         #expect(service.get("/readyz")?.status == 503)
     }
 
