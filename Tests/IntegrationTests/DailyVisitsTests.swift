@@ -80,6 +80,15 @@ struct DailyVisitsTests {
         // README: fleet total within 4 %.
         #expect(abs(fleetError) < 0.04)
 
+        // 8 October is still running on the service's clock (its first hour): counted up to a
+        // minute ago, reading on from the last look; asked twice, the same.
+        let running = try #require(service.get("/api/v1/visits?date=2026-10-08")?.json as? [String: Any])
+        let again = try #require(service.get("/api/v1/visits?date=2026-10-08")?.json as? [String: Any])
+        let runningTotal = (running["total"] as? NSNumber)?.intValue ?? -1
+        #expect((again["total"] as? NSNumber)?.intValue == runningTotal)
+        let simulatedRunning = visits.map { (($0["days"] as? [String: Any])?["2026-10-08"] as? NSNumber)?.intValue ?? 0 }.reduce(0, +)
+        #expect(runningTotal >= 0 && abs(runningTotal - simulatedRunning) <= 3, "running day: \(runningTotal) vs \(simulatedRunning)")
+
         // The monthly report carries the same figures, per league and day.
         let path = "/api/v1/reports/uptime?from=2026-10-06T00:00:00%2B08:00&to=2026-10-08T00:00:00%2B08:00&visits=1"
         let report = try #require(service.get(path)?.json as? [String: Any], "\(service.get(path)?.body.prefix(300) ?? "")")
