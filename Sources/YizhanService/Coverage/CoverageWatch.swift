@@ -23,7 +23,7 @@ final class CoverageWatch: Sendable {
 
     var analysis: CoverageAnalysis {
         let stations = registry.registry.stations
-        if let c = cache.value, c.stations == stations { return c.analysis }
+        if let c = cache.value, sameStations(c.stations, stations) { return c.analysis }
         let a = CoverageAnalysis(sites: stations.map(CoverageSite.init), radiusM: radiusM)
         cache.set((stations, a))
         return a
@@ -32,7 +32,7 @@ final class CoverageWatch: Sendable {
     /// Per league, computed once per registry.
     func leagues() -> [LeagueCoverage] {
         let stations = registry.registry.stations
-        if let c = leaguesCache.value, c.stations == stations { return c.leagues }
+        if let c = leaguesCache.value, sameStations(c.stations, stations) { return c.leagues }
         let leagues = analysis.leagues()
         leaguesCache.set((stations, leagues))
         return leagues
