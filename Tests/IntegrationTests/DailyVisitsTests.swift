@@ -18,28 +18,12 @@ struct DailyVisitsTests {
 
     @Test(.timeLimit(.minutes(4)))
     func dailyVisitsAreWithinTheDocumentedErrorOfTheSimulatedVisitors() throws {
-        let broker = try MosquittoBroker()
-        defer { broker.stop() }
-        let scratch = try Scratch()
-        let clock = scratch.path("clock")
-        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, clientID: "yizhan-visits",
-                                       extraArgs: ["--rules", Self.rules, "--clock", "file:\(clock)"])
-        defer { service.stop() }
-        let initOut = scratch.path("init.txt")
-        let initSim = try ChildProcess(executable: Products.firmwareSim,
-                                       arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock, "--init",
-                                                   "--write-registry", service.stations],
-                                       stdoutPath: initOut, stderrPath: initOut)
-        #expect(initSim.waitForExit(timeout: 30).map(ChildProcess.exitCode) == 0, "\(text(initOut))")
-        try service.start()
-
-        let truthPath = scratch.path("truth.json")
-        let simOut = scratch.path("sim.txt")
-        let sim = try ChildProcess(executable: Products.firmwareSim,
-                                   arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock,
-                                               "--broker", broker.url, "--service", "http://127.0.0.1:\(service.httpPort)",
-                                               "--truth-report", truthPath, "--progress", "10s"],
-                                   stdoutPath: simOut, stderrPath: simOut)
+        let h = try HistoryHarness(scenario: Self.scenario, rules: Self.rules, clientID: "yizhan-visits")
+        defer { h.stop() }
+        let service = h.service
+        let truthPath = h.scratch.path("truth.json")
+        let simOut = h.scratch.path("sim.txt")
+        let sim = try h.history(truth: truthPath, output: simOut)
         let status = sim.waitForExit(timeout: 200)
         if status == nil { sim.terminate(signal: SIGKILL) }
         #expect(status.map(ChildProcess.exitCode) == 0, "firmware-sim history:\n\(text(simOut).suffix(3000))\nservice:\n\(service.log.suffix(2000))")
@@ -102,8 +86,7 @@ struct DailyVisitsTests {
         #expect(bad.status == 400 && bad.body.contains("date"))
         let badRegion = try #require(service.get("/api/v1/visits?region=15"))
         #expect(badRegion.status == 400 && badRegion.body.contains("region"))
-        withExtendedLifetime(broker) {}
     }
 
-    private func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    private func text(_ path: String) -> String { HistoryHarness.text(path) }
 }
