@@ -149,4 +149,14 @@ def the_overview_shows_todays_visits_per_league():
     d.save_screenshot(os.path.join(SHOTS, "visits-card.png"))
 
 
+@test
+def the_station_page_shows_its_visits():
+    station = "fd-03"
+    d.get(URL + "/station/" + station)
+    wait(lambda: js("return document.body && document.body.dataset.ready === '1'"), "the station page to load")
+    shown = wait(lambda: js("const e = document.getElementById('station-visits'); return e && e.dataset.today"),
+                 "the station's visits")
+    assert 0 <= int(shown) <= api("/api/v1/visits?station=" + station)["total"], shown
+
+
 sys.exit(run("coverage", results, d, SHOTS))

@@ -81,6 +81,14 @@ struct DailyVisitsTests {
         #expect((section["total"] as? NSNumber)?.intValue == estimated)
         #expect(service.get("/api/v1/reports/uptime?month=2026-10&visits=maybe")?.status == 400)
 
+        // One station's figure alone.
+        let one = try #require(service.get("/api/v1/visits?date=2026-10-06&station=hh-v1")?.json as? [String: Any])
+        #expect((one["stations"] as? [[String: Any]])?.map { $0["id"] as? String } == ["hh-v1"])
+        let hv1 = ((visits.first { $0["id"] as? String == "hh-v1" }?["days"] as? [String: Any])?["2026-10-06"] as? NSNumber)?.intValue ?? 0
+        #expect(abs(((one["total"] as? NSNumber)?.intValue ?? -1) - hv1) < hv1 / 10 + 1)
+        let unknown = try #require(service.get("/api/v1/visits?station=nope"))
+        #expect(unknown.status == 400 && unknown.body.contains("station"))
+
         // Bad input gets a clear refusal.
         let bad = try #require(service.get("/api/v1/visits?date=2026-13-01"))
         #expect(bad.status == 400 && bad.body.contains("date"))
