@@ -81,6 +81,17 @@ struct DailyVisitsTests {
         #expect((section["total"] as? NSNumber)?.intValue == estimated)
         #expect(service.get("/api/v1/reports/uptime?month=2026-10&visits=maybe")?.status == 400)
 
+        // The CLI asks for the same with --visits.
+        let cliOut = h.scratch.path("cli.json")
+        let cli = try ChildProcess(executable: Products.yizhan,
+                                   arguments: ["report", "uptime", "--server", "http://127.0.0.1:\(service.httpPort)",
+                                               "--from", "2026-10-06T00:00:00+08:00", "--to", "2026-10-08T00:00:00+08:00",
+                                               "--visits", "--format", "json", "--out", cliOut],
+                                   stdoutPath: h.scratch.path("cli.txt"), stderrPath: h.scratch.path("cli.txt"))
+        #expect(cli.waitForExit(timeout: 30).map(ChildProcess.exitCode) == 0, "\(text(h.scratch.path("cli.txt")))")
+        let fromCLI = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cliOut))) as? [String: Any]
+        #expect(((fromCLI?["visits"] as? [String: Any])?["total"] as? NSNumber)?.intValue == estimated)
+
         // One station's figure alone.
         let one = try #require(service.get("/api/v1/visits?date=2026-10-06&station=hh-v1")?.json as? [String: Any])
         #expect((one["stations"] as? [[String: Any]])?.map { $0["id"] as? String } == ["hh-v1"])
