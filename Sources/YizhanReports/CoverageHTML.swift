@@ -11,7 +11,7 @@ enum CoverageHTML {
         let radius = ReportText.plain(r.coverageRadiusM)
         var out = "<section class=\"coverage\" id=\"coverage\">\n<h2>步行15分钟服务圈 <span class=\"en\">Walking-circle coverage</span> <small>半径 "
             + radius + " m <span class=\"en\">radius " + radius + " m</span></small></h2>\n"
-        out += "<table class=\"st\">\n<thead><tr><th>盟市<span class=\"en\">League</span></th>"
+        out += "<table class=\"st sum\">\n<thead><tr><th>盟市<span class=\"en\">League</span></th>"
             + "<th class=\"n\">驿站<span class=\"en\">Stations</span></th>"
             + "<th class=\"n\">覆盖<span class=\"en\">Covered km²</span></th>"
             + "<th class=\"n\">交叉覆盖<span class=\"en\">Overlap km²</span></th>"

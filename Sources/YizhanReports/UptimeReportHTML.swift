@@ -574,6 +574,8 @@ private struct Page {
     }
     @media screen and (max-width:900px){.cards{grid-template-columns:repeat(3,1fr)}.hero{grid-template-columns:1fr}.top{display:block}.meta{text-align:left}.meta div{justify-content:flex-start}}
 
+    .st.sum td:nth-child(n){font-family:inherit;font-size:inherit;color:inherit;text-align:left;white-space:normal}
+    .st.sum td.n:nth-child(n){text-align:right;white-space:nowrap}
     """
 
     /// Sorts the station table by a clicked (or Enter-pressed) heading; a second click reverses.

@@ -67,7 +67,7 @@ enum VisitsSection {
         let width = Double(v.days.count) * (barW + gap)
         var out = "<section class=\"visits\" id=\"visits\">\n<h2>服务人次 <span class=\"en\">Visits</span> <small>估算，按当地日 "
             + "<span class=\"en\">estimated from occupancy and door events, by local day</span></small></h2>\n"
-        out += "<table class=\"st\">\n<thead><tr><th>盟市<span class=\"en\">League</span></th><th class=\"n\">服务人次<span class=\"en\">Visits</span></th>"
+        out += "<table class=\"st sum\">\n<thead><tr><th>盟市<span class=\"en\">League</span></th><th class=\"n\">服务人次<span class=\"en\">Visits</span></th>"
             + "<th class=\"n\">日均<span class=\"en\">Per day</span></th><th>每日 <span class=\"en\">Daily</span> <small>"
             + (v.days.first.map { e($0.description) } ?? "") + " – " + (v.days.last.map { e($0.description) } ?? "") + "</small></th></tr></thead>\n<tbody>\n"
         for row in rows {

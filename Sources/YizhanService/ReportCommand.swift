@@ -2,11 +2,11 @@ import Foundation
 import YizhanCore
 import YizhanReports
 
-/// `yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE] [--format …] [--out FILE]`
+/// `yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE] [--visits] [--format …] [--out FILE]`
 /// and `yizhan report list`: the running service computes; the terminal gets a table by default.
 enum ReportCommand {
     static let usage = """
-    usage: yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE]
+    usage: yizhan report uptime [--from T --to T | --month YYYY-MM] [--region CODE] [--visits]
                                 [--format table|json|csv|html] [--out FILE]
                                 [--server URL | --http HOST:PORT] [--config PATH] [--api-token TOKEN]
            yizhan report list [--server URL | --http HOST:PORT]
@@ -20,7 +20,7 @@ enum ReportCommand {
         let endpoint: ServiceEndpoint
         do {
             flags = try Flags(Array(args.dropFirst()), accepted: ServiceEndpoint.flagNames.union(
-                ["from", "to", "month", "region", "format", "out"]))
+                ["from", "to", "month", "region", "format", "out"]), switches: ["visits"])
             if let extra = flags.positional.first { return fail("unexpected argument \"\(extra)\"\n\(usage)", code: 2) }
             endpoint = try ServiceEndpoint(flags, environment: environment)
         } catch let problem as ServiceEndpoint.Problem {
@@ -47,6 +47,7 @@ enum ReportCommand {
         }
         var query = ["format": format]
         for name in ["from", "to", "month", "region"] { if let v = flags[name] { query[name] = v } }
+        if flags["visits"] != nil { query["visits"] = "1" }
         return fetch(endpoint, "/api/v1/reports/uptime?" + encode(query), out: flags["out"])
     }
 

@@ -19,6 +19,7 @@ public final class Service: @unchecked Sendable {
     private var pipeline: IngestPipeline?
     private var dispatcher: Dispatcher?
     private var archive: ReportArchive?
+    private var coverage: CoverageWatch?
     private let status = ServiceStatus()
     private let registry: LiveRegistry
     private let rules: LiveRules
@@ -108,6 +109,7 @@ public final class Service: @unchecked Sendable {
         try PublicStations.seedFacilities(&initial, from: reader)
         let coverage = CoverageWatch(registry: registry, rules: rules, radiusM: config.coverageRadiusM,
                                      firing: { [unowned self] in self.pipeline?.alertingSnapshot?.firingByStation })
+        self.coverage = coverage
         let alerting = try restoreAlerting(reader, coverage: coverage)
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
@@ -162,6 +164,7 @@ public final class Service: @unchecked Sendable {
         try connect(to: brokerAddress, pipeline: pipeline)
         try startDispatch(pipeline)
         archive.start()
+        coverage.warmUp()
     }
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
@@ -294,6 +297,7 @@ public final class Service: @unchecked Sendable {
             Log.line("SIGHUP: rules NOT reloaded, the previous ones stay in force: \(error)")
         }
         pipeline?.reload(rules: freshRules, registry: freshRegistry)
+        coverage?.warmUp()
     }
 
     /// Stop taking messages first, then commit everything taken, then close the rest.

@@ -133,4 +133,30 @@ def the_map_shows_the_hole_and_not_the_covered_part():
     print(f"  screenshot {os.path.join(SHOTS, 'coverage-hole.png')}")
 
 
+@test
+def the_overview_shows_todays_visits_per_league():
+    # The card under the league table: one row per league, today's total as the API has it.
+    def shown():
+        rows = js("return [...document.querySelectorAll('#visits-table tbody tr')].map(r => r.dataset.region)")
+        total = js("return document.getElementById('visits-table').dataset.total")
+        return rows and total is not None and (rows, int(total))
+    rows, total = wait(shown, "the visits card")
+    api_today = api("/api/v1/visits")
+    assert rows == [r["code"] for r in api_today["regions"]], rows
+    # The page polls once a minute; the API's running count only grows.
+    assert 0 <= total <= api_today["total"], (total, api_today["total"])
+    d.execute_script("document.getElementById('visits-table').scrollIntoView()")
+    d.save_screenshot(os.path.join(SHOTS, "visits-card.png"))
+
+
+@test
+def the_station_page_shows_its_visits():
+    station = "fd-03"
+    d.get(URL + "/station/" + station)
+    wait(lambda: js("return document.body && document.body.dataset.ready === '1'"), "the station page to load")
+    shown = wait(lambda: js("const e = document.getElementById('station-visits'); return e && e.dataset.today"),
+                 "the station's visits")
+    assert 0 <= int(shown) <= api("/api/v1/visits?station=" + station)["total"], shown
+
+
 sys.exit(run("coverage", results, d, SHOTS))

@@ -18,7 +18,7 @@ import YizhanCore
         let dir = scenariosDirectory()
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json5") }.sorted()
         #expect(names == ["demo.json5", "e2e-short.json5", "flapping-fridges.json5", "hostile-device.json5", "month-history.json5", "national.json5",
-                          "quiet-day.json5", "regional-blackout.json5"])
+                          "quiet-day.json5", "regional-blackout.json5", "visits-days.json5"])
         var plans: [String: (Scenario, [Station], FaultPlan)] = [:]
         for n in names {
             let s = try Scenario.load(path: dir.appendingPathComponent(n).path)
@@ -52,6 +52,9 @@ import YizhanCore
         #expect(provinces.count == 31, "every province: \(provinces.sorted())")
         #expect(Set(nationalFleet.map(\.id)).count == 186_000)
         #expect(nationalFleet.allSatisfy { StationTopic.isStationID($0.id) && StationTopic.isRegionCode($0.region) })
+
+        let (visits, visitsFleet, visitsPlan) = try #require(plans["visits-days.json5"])
+        #expect(visitsFleet.count == 6 && visits.fleet.intervalMs == 10_000 && visitsPlan.faults.isEmpty)
 
         let (e2e, e2eFleet, e2ePlan) = try #require(plans["e2e-short.json5"])
         #expect(e2e.time.speed > 1 && e2eFleet.count == 8)

@@ -18,28 +18,12 @@ struct DailyVisitsTests {
 
     @Test(.timeLimit(.minutes(4)))
     func dailyVisitsAreWithinTheDocumentedErrorOfTheSimulatedVisitors() throws {
-        let broker = try MosquittoBroker()
-        defer { broker.stop() }
-        let scratch = try Scratch()
-        let clock = scratch.path("clock")
-        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, clientID: "yizhan-visits",
-                                       extraArgs: ["--rules", Self.rules, "--clock", "file:\(clock)"])
-        defer { service.stop() }
-        let initOut = scratch.path("init.txt")
-        let initSim = try ChildProcess(executable: Products.firmwareSim,
-                                       arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock, "--init",
-                                                   "--write-registry", service.stations],
-                                       stdoutPath: initOut, stderrPath: initOut)
-        #expect(initSim.waitForExit(timeout: 30).map(ChildProcess.exitCode) == 0, "\(text(initOut))")
-        try service.start()
-
-        let truthPath = scratch.path("truth.json")
-        let simOut = scratch.path("sim.txt")
-        let sim = try ChildProcess(executable: Products.firmwareSim,
-                                   arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock,
-                                               "--broker", broker.url, "--service", "http://127.0.0.1:\(service.httpPort)",
-                                               "--truth-report", truthPath, "--progress", "10s"],
-                                   stdoutPath: simOut, stderrPath: simOut)
+        let h = try HistoryHarness(scenario: Self.scenario, rules: Self.rules, clientID: "yizhan-visits")
+        defer { h.stop() }
+        let service = h.service
+        let truthPath = h.scratch.path("truth.json")
+        let simOut = h.scratch.path("sim.txt")
+        let sim = try h.history(truth: truthPath, output: simOut)
         let status = sim.waitForExit(timeout: 200)
         if status == nil { sim.terminate(signal: SIGKILL) }
         #expect(status.map(ChildProcess.exitCode) == 0, "firmware-sim history:\n\(text(simOut).suffix(3000))\nservice:\n\(service.log.suffix(2000))")
@@ -80,6 +64,15 @@ struct DailyVisitsTests {
         // README: fleet total within 4 %.
         #expect(abs(fleetError) < 0.04)
 
+        // 8 October is still running on the service's clock (its first hour): counted up to a
+        // minute ago, reading on from the last look; asked twice, the same.
+        let running = try #require(service.get("/api/v1/visits?date=2026-10-08")?.json as? [String: Any])
+        let again = try #require(service.get("/api/v1/visits?date=2026-10-08")?.json as? [String: Any])
+        let runningTotal = (running["total"] as? NSNumber)?.intValue ?? -1
+        #expect((again["total"] as? NSNumber)?.intValue == runningTotal)
+        let simulatedRunning = visits.map { (($0["days"] as? [String: Any])?["2026-10-08"] as? NSNumber)?.intValue ?? 0 }.reduce(0, +)
+        #expect(runningTotal >= 0 && abs(runningTotal - simulatedRunning) <= 3, "running day: \(runningTotal) vs \(simulatedRunning)")
+
         // The monthly report carries the same figures, per league and day.
         let path = "/api/v1/reports/uptime?from=2026-10-06T00:00:00%2B08:00&to=2026-10-08T00:00:00%2B08:00&visits=1"
         let report = try #require(service.get(path)?.json as? [String: Any], "\(service.get(path)?.body.prefix(300) ?? "")")
@@ -88,13 +81,31 @@ struct DailyVisitsTests {
         #expect((section["total"] as? NSNumber)?.intValue == estimated)
         #expect(service.get("/api/v1/reports/uptime?month=2026-10&visits=maybe")?.status == 400)
 
+        // The CLI asks for the same with --visits.
+        let cliOut = h.scratch.path("cli.json")
+        let cli = try ChildProcess(executable: Products.yizhan,
+                                   arguments: ["report", "uptime", "--server", "http://127.0.0.1:\(service.httpPort)",
+                                               "--from", "2026-10-06T00:00:00+08:00", "--to", "2026-10-08T00:00:00+08:00",
+                                               "--visits", "--format", "json", "--out", cliOut],
+                                   stdoutPath: h.scratch.path("cli.txt"), stderrPath: h.scratch.path("cli.txt"))
+        #expect(cli.waitForExit(timeout: 30).map(ChildProcess.exitCode) == 0, "\(text(h.scratch.path("cli.txt")))")
+        let fromCLI = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cliOut))) as? [String: Any]
+        #expect(((fromCLI?["visits"] as? [String: Any])?["total"] as? NSNumber)?.intValue == estimated)
+
+        // One station's figure alone.
+        let one = try #require(service.get("/api/v1/visits?date=2026-10-06&station=hh-v1")?.json as? [String: Any])
+        #expect((one["stations"] as? [[String: Any]])?.map { $0["id"] as? String } == ["hh-v1"])
+        let hv1 = ((visits.first { $0["id"] as? String == "hh-v1" }?["days"] as? [String: Any])?["2026-10-06"] as? NSNumber)?.intValue ?? 0
+        #expect(abs(((one["total"] as? NSNumber)?.intValue ?? -1) - hv1) < hv1 / 10 + 1)
+        let unknown = try #require(service.get("/api/v1/visits?station=nope"))
+        #expect(unknown.status == 400 && unknown.body.contains("station"))
+
         // Bad input gets a clear refusal.
         let bad = try #require(service.get("/api/v1/visits?date=2026-13-01"))
         #expect(bad.status == 400 && bad.body.contains("date"))
         let badRegion = try #require(service.get("/api/v1/visits?region=15"))
         #expect(badRegion.status == 400 && badRegion.body.contains("region"))
-        withExtendedLifetime(broker) {}
     }
 
-    private func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    private func text(_ path: String) -> String { HistoryHarness.text(path) }
 }

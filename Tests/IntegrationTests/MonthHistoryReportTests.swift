@@ -21,33 +21,16 @@ struct MonthHistoryReportTests {
 
     @Test(.timeLimit(.minutes(4)))
     func aMonthOfHistoryMatchesTheSimulatorsTruthToTheSecond() throws {
-        let broker = try MosquittoBroker()
-        defer { broker.stop() }
-        let scratch = try Scratch()
-        let clock = scratch.path("clock")
-        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, clientID: "yizhan-month",
-                                       extraArgs: ["--rules", Self.rules, "--clock", "file:\(clock)"])
-        defer { service.stop() }
-
-        // The scenario's start on the clock, and its registry, before the service starts.
-        let initOut = scratch.path("init.txt")
-        let initSim = try ChildProcess(executable: Products.firmwareSim,
-                                       arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock, "--init",
-                                                   "--write-registry", service.stations],
-                                       stdoutPath: initOut, stderrPath: initOut)
-        let initStatus = initSim.waitForExit(timeout: 30)
-        #expect(initStatus.map(ChildProcess.exitCode) == 0, "\(text(initOut))")
-        try service.start()
+        let h = try HistoryHarness(scenario: Self.scenario, rules: Self.rules, clientID: "yizhan-month")
+        defer { h.stop() }
+        let service = h.service
+        let clock = h.clock
 
         // The history, with this test as the harness of the stop/start handshake.
-        let truthPath = scratch.path("truth.json")
-        let simOut = scratch.path("sim.txt")
+        let truthPath = h.scratch.path("truth.json")
+        let simOut = h.scratch.path("sim.txt")
         let began = Date()
-        let sim = try ChildProcess(executable: Products.firmwareSim,
-                                   arguments: ["history", "--scenario", Self.scenario, "--clock-file", clock,
-                                               "--broker", broker.url, "--service", "http://127.0.0.1:\(service.httpPort)",
-                                               "--truth-report", truthPath, "--progress", "10s"],
-                                   stdoutPath: simOut, stderrPath: simOut)
+        let sim = try h.history(truth: truthPath, output: simOut)
         var stops = 0, starts = 0
         let deadline = Date().addingTimeInterval(200)
         while sim.isRunning && Date() < deadline {
@@ -96,10 +79,9 @@ struct MonthHistoryReportTests {
             print("report \(from) → \(to): \((report["stations"] as? [Any])?.count ?? 0) stations compared with the truth, "
                   + "\(mismatches.count) differences")
         }
-        withExtendedLifetime(broker) {}
     }
 
-    private func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+    private func text(_ path: String) -> String { HistoryHarness.text(path) }
 
     /// The comparison is not vacuous: a millisecond, a sample or a tally off is a difference.
     @Test func theComparisonCatchesEveryDifference() throws {

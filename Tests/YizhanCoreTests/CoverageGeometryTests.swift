@@ -189,3 +189,28 @@ struct CoverageGeometryTests {
         #expect(abs(a[0].overlapM2 - b[0].overlapM2) / a[0].overlapM2 < 1e-9)
     }
 }
+
+extension CoverageGeometryTests {
+    /// The quick cell-by-cell test never says "covered" where the exact test finds a hole.
+    @Test(arguments: 1...40)
+    func theQuickTestIsOnlyEverSufficient(seed: UInt64) {
+        var rng = SeededRandom(seed: 1000 + seed)
+        let n = Int.random(in: 4...40, using: &rng)
+        let spread = Double.random(in: 300...2500, using: &rng)
+        let points = (0..<n).map { _ in (Double.random(in: -spread...spread, using: &rng), Double.random(in: -spread...spread, using: &rng)) }
+        let a = Self.discs([(0, 0)] + points)
+        let others = Array(1...n)
+        if a.coveredCellByCell(0, others) {
+            #expect(a.unionArea(Array(0...n)) - a.unionArea(others) < 1e-3)
+        }
+    }
+
+    @Test func aDenseRingIsCoveredByTheQuickTest() {
+        // Twelve neighbours 400 m out and one at the centre's side: every cell is well inside one.
+        var points: [(Double, Double)] = [(0, 0), (150, 0)]
+        for k in 0..<12 { let t = Double(k) * Double.pi / 6; points.append((400 * cos(t), 400 * sin(t))) }
+        let a = Self.discs(points)
+        #expect(a.coveredCellByCell(0, Array(1..<points.count)))
+        #expect(a.isCovered(0, by: Array(1..<points.count)))
+    }
+}

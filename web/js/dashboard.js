@@ -31,14 +31,47 @@ async function boot() {
   setupHeader();
   setupFilters();
   window.addEventListener("hashchange", showView);
-  I18N.onChange(() => { renderAll(); buildLegend(); });
+  I18N.onChange(() => { renderAll(); buildLegend(); renderVisits(); });
   await Leagues.load();
   try { S.config = await API.get("/api/v1/dashboard/config"); } catch (e) { /* defaults */ }
   if (window.L) setupMap();
   else clear(document.getElementById("map")).append(el("p", { class: "empty map-missing" }, I18N.t("map.missing")));
   showView();
   await poll();
+  loadVisits();
   document.body.dataset.ready = "1";
+}
+
+// Estimated visits per league, today and yesterday (the service's local days); every minute.
+async function loadVisits() {
+  try {
+    const today = await API.get("/api/v1/visits");
+    const d = new Date(today.date + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 1);
+    const yesterday = await API.get("/api/v1/visits?date=" + d.toISOString().slice(0, 10));
+    S.visits = { today, yesterday };
+    renderVisits();
+  } catch (e) { /* next time */ }
+  setTimeout(loadVisits, 60000);
+}
+
+function renderVisits() {
+  if (!S.visits) return;
+  const { today, yesterday } = S.visits;
+  document.getElementById("visits-today").textContent = I18N.t("visits.today") + " " + today.date.slice(5);
+  document.getElementById("visits-yesterday").textContent = I18N.t("visits.yesterday") + " " + yesterday.date.slice(5);
+  const before = new Map(yesterday.regions.map((r) => [r.code, r.visits]));
+  const body = clear(document.querySelector("#visits-table tbody"));
+  for (const r of today.regions) {
+    body.append(el("tr", { dataset: { region: r.code } },
+      el("td", {}, Leagues.name(r.code), el("span", { class: "muted mono small-code" }, " " + r.code)),
+      el("td", { class: "num" }, r.visits.toLocaleString()),
+      el("td", { class: "num" }, (before.get(r.code) || 0).toLocaleString())));
+  }
+  clear(document.querySelector("#visits-table tfoot")).append(el("tr", { class: "total" },
+    el("td", {}, I18N.t("leagues.total")), el("td", { class: "num" }, today.total.toLocaleString()),
+    el("td", { class: "num" }, yesterday.total.toLocaleString())));
+  document.getElementById("visits-table").dataset.total = String(today.total);
 }
 
 function setupMap() {

@@ -4,7 +4,7 @@
 // the service computed, at any zoom. Data: GET /api/v1/coverage/holes.
 "use strict";
 
-const HoleLayer = !window.L ? null : L.Layer.extend({
+const HoleLayer = !window.L ? null : CanvasLayer.extend({
   initialize(options) {
     L.setOptions(this, options);
     this._holes = [];
@@ -33,27 +33,6 @@ const HoleLayer = !window.L ? null : L.Layer.extend({
     L.DomUtil.remove(this._canvas);
     map.off("moveend zoomend resize viewreset", this._reset, this);
     map.off("zoomanim", this._animateZoom, this);
-  },
-
-  _reset() {
-    const map = this._map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
-    this._topLeft = map.containerPointToLayerPoint([0, 0]);
-    L.DomUtil.setPosition(this._canvas, this._topLeft);
-    this._center = map.getCenter();
-    this._zoom = map.getZoom();
-    this._canvas.width = Math.round(size.x * ratio);
-    this._canvas.height = Math.round(size.y * ratio);
-    this._canvas.style.width = size.x + "px";
-    this._canvas.style.height = size.y + "px";
-    this._draw();
-  },
-
-  _animateZoom(e) {
-    const map = this._map, scale = map.getZoomScale(e.zoom, this._zoom);
-    const viewHalf = map.getSize().multiplyBy(0.5);
-    const offset = viewHalf.multiplyBy(-scale).add(L.DomUtil.getPosition(this._canvas)).add(viewHalf)
-      .subtract(map.project(e.center, e.zoom).subtract(map.project(this._center, e.zoom)));
-    L.DomUtil.setTransform(this._canvas, offset, scale);
   },
 
   // Container pixel and radius in pixels of a walking circle around lat, lon.

@@ -30,8 +30,23 @@ async function bootStation() {
   renderWindowButtons();
   await refresh();
   await loadRejects();
+  loadVisits();
   document.body.dataset.ready = "1";
   setInterval(refresh, 5000);
+}
+
+// The station's estimated visits today and yesterday (the service's local days); every minute.
+async function loadVisits() {
+  try {
+    const q = "/api/v1/visits?station=" + encodeURIComponent(STATION_ID);
+    const today = await API.get(q);
+    const d = new Date(today.date + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 1);
+    const yesterday = await API.get(q + "&date=" + d.toISOString().slice(0, 10));
+    P.visits = { today: today.total, yesterday: yesterday.total };
+    renderStation();
+  } catch (e) { /* next time */ }
+  setTimeout(loadVisits, 60000);
 }
 
 async function refresh() {
@@ -94,6 +109,9 @@ function renderStation() {
     el("span", {}, s.unmanned ? I18N.t("stations.unmanned") : I18N.t("stations.staffed")),
     el("span", { title: Time.full(Time.parse(s.last_seen)) }, I18N.t("st.last_seen") + ": " + Time.ago(Time.parse(s.last_seen))));
   if (P.row) facts.append(el("span", {}, I18N.t("st.location") + ": " + P.row.lat.toFixed(4) + ", " + P.row.lon.toFixed(4)));
+  if (P.visits) facts.append(el("span", { id: "station-visits", dataset: { today: String(P.visits.today) } },
+    I18N.t("visits.title") + ": " + I18N.t("visits.today") + " " + P.visits.today.toLocaleString() + " · "
+    + I18N.t("visits.yesterday") + " " + P.visits.yesterday.toLocaleString()));
 
   const box = clear(document.getElementById("latest"));
   const latest = s.latest || {};

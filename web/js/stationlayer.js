@@ -12,8 +12,40 @@ const STATE_RIMS = { warning: "#7a5c00", major: "#9a4a05", critical: "#8e1c14", 
 // Drawn last = on top: what needs a person.
 const DRAW_ORDER = [5, 0, 1, 2, 4, 3];
 
+// What every layer drawn on one canvas of the map's size shares (the stations here, the
+// coverage holes in holelayer.js): the canvas follows pans, resizes and zoom animations; the
+// layer supplies _draw().
+const CanvasLayer = !window.L ? null : L.Layer.extend({
+  _reset() {
+    const map = this._map;
+    const size = map.getSize();
+    const ratio = window.devicePixelRatio || 1;
+    this._topLeft = map.containerPointToLayerPoint([0, 0]);
+    L.DomUtil.setPosition(this._canvas, this._topLeft);
+    this._center = map.getCenter();
+    this._zoom = map.getZoom();
+    this._canvas.width = Math.round(size.x * ratio);
+    this._canvas.height = Math.round(size.y * ratio);
+    this._canvas.style.width = size.x + "px";
+    this._canvas.style.height = size.y + "px";
+    this._draw();
+  },
+
+  // As Leaflet's own renderers do: scale and shift the last frame while the zoom animates.
+  _animateZoom(e) {
+    const map = this._map;
+    const scale = map.getZoomScale(e.zoom, this._zoom);
+    const position = L.DomUtil.getPosition(this._canvas);
+    const viewHalf = map.getSize().multiplyBy(0.5);
+    const currentCenter = map.project(this._center, e.zoom);
+    const destCenter = map.project(e.center, e.zoom);
+    const topLeftOffset = viewHalf.multiplyBy(-scale).add(position).add(viewHalf).subtract(destCenter.subtract(currentCenter));
+    L.DomUtil.setTransform(this._canvas, topLeftOffset, scale);
+  },
+});
+
 // Null when Leaflet is missing (libjs-leaflet not installed): the page works on without a map.
-const StationLayer = !window.L ? null : L.Layer.extend({
+const StationLayer = !window.L ? null : CanvasLayer.extend({
   initialize(options) {
     L.setOptions(this, options);
     this._count = 0;
@@ -78,33 +110,6 @@ const StationLayer = !window.L ? null : L.Layer.extend({
     if (!this._map || this._pending) return;
     this._pending = true;
     L.Util.requestAnimFrame(() => { this._pending = false; this._draw(); });
-  },
-
-  _reset() {
-    const map = this._map;
-    const size = map.getSize();
-    const ratio = window.devicePixelRatio || 1;
-    this._topLeft = map.containerPointToLayerPoint([0, 0]);
-    L.DomUtil.setPosition(this._canvas, this._topLeft);
-    this._center = map.getCenter();
-    this._zoom = map.getZoom();
-    this._canvas.width = Math.round(size.x * ratio);
-    this._canvas.height = Math.round(size.y * ratio);
-    this._canvas.style.width = size.x + "px";
-    this._canvas.style.height = size.y + "px";
-    this._draw();
-  },
-
-  // As Leaflet's own renderers do: scale and shift the last frame while the zoom animates.
-  _animateZoom(e) {
-    const map = this._map;
-    const scale = map.getZoomScale(e.zoom, this._zoom);
-    const position = L.DomUtil.getPosition(this._canvas);
-    const viewHalf = map.getSize().multiplyBy(0.5);
-    const currentCenter = map.project(this._center, e.zoom);
-    const destCenter = map.project(e.center, e.zoom);
-    const topLeftOffset = viewHalf.multiplyBy(-scale).add(position).add(viewHalf).subtract(destCenter.subtract(currentCenter));
-    L.DomUtil.setTransform(this._canvas, topLeftOffset, scale);
   },
 
   _radius(code) {

@@ -60,6 +60,7 @@ public struct DiscArrangement: Sendable {
         let c = centres[i]
         let others = others.filter { $0 != i && centres[$0].distance(to: c) < 2 * radius }
         if others.contains(where: { centres[$0].distance(to: c) < Self.sameCentre }) { return true }
+        if coveredCellByCell(i, others) { return true }
         var gap = false
         sweep(i, others) { depth, a, b in if depth == 0 && b - a > Self.angleSlack { gap = true } }
         if gap { return false }
@@ -80,6 +81,28 @@ public struct DiscArrangement: Sendable {
                         if uncovered(PlanePoint(x: p.x + delta * cos(t), y: p.y + delta * sin(t))) { return false }
                     }
                 }
+            }
+        }
+        return true
+    }
+
+    /// A quick sufficient test, for the dense city centres where the exact one is slowest: lay a
+    /// grid of square cells over the disc; when every cell that touches the disc lies wholly
+    /// inside one other disc (its centre within r − half its diagonal), the disc is covered.
+    /// False says nothing: the exact test decides.
+    func coveredCellByCell(_ i: Int, _ others: [Int], cells: Int = 12) -> Bool {
+        let c = centres[i]
+        guard others.count >= 3 else { return false }
+        let h = 2 * radius / Double(cells), halfDiagonal = h * 0.5 * 2.0.squareRoot()
+        let reach = radius - halfDiagonal
+        var last = others[0]
+        for a in 0..<cells {
+            for b in 0..<cells {
+                let q = PlanePoint(x: c.x - radius + (Double(a) + 0.5) * h, y: c.y - radius + (Double(b) + 0.5) * h)
+                guard q.distance(to: c) < radius + halfDiagonal else { continue }
+                if centres[last].distance(to: q) <= reach { continue }
+                guard let m = others.first(where: { centres[$0].distance(to: q) <= reach }) else { return false }
+                last = m
             }
         }
         return true

@@ -67,21 +67,27 @@ public struct VisitEstimator: Sendable {
                               countFrom: Int64 = .min) -> Int {
         var e = VisitEstimator()
         e.occupancy = seed
-        var i = 0, j = 0
         var base: Int?
+        e.feed(occupancy: occupancy, door: door) { ts, visits in if base == nil && ts >= countFrom { base = visits } }
+        return e.visits - (base ?? e.visits)
+    }
+
+    /// Feeds two series of one station, each in `ts` order (points at the same `ts` are one
+    /// sample: door, then occupancy), calling `before(ts, visits)` ahead of each reading.
+    public mutating func feed(occupancy: [(ts: Int64, value: Int)], door: [(ts: Int64, open: Bool)],
+                              before: (Int64, Int) -> Void = { _, _ in }) {
+        var i = 0, j = 0
         while i < occupancy.count || j < door.count {
-            let next = min(j < door.count ? door[j].ts : .max, i < occupancy.count ? occupancy[i].ts : .max)
-            if base == nil && next >= countFrom { base = e.visits }
+            before(min(j < door.count ? door[j].ts : .max, i < occupancy.count ? occupancy[i].ts : .max), visits)
             if j < door.count && (i == occupancy.count || door[j].ts <= occupancy[i].ts) {
                 var with: Int?
                 if i < occupancy.count && occupancy[i].ts == door[j].ts { with = occupancy[i].value; i += 1 }
-                e.door(open: door[j].open, at: door[j].ts, occupancyWithIt: with)
+                self.door(open: door[j].open, at: door[j].ts, occupancyWithIt: with)
                 j += 1
             } else {
-                e.occupancy(occupancy[i].value, at: occupancy[i].ts)
+                self.occupancy(occupancy[i].value, at: occupancy[i].ts)
                 i += 1
             }
         }
-        return e.visits - (base ?? e.visits)
     }
 }

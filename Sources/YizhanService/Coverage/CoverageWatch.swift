@@ -23,19 +23,29 @@ final class CoverageWatch: Sendable {
 
     var analysis: CoverageAnalysis {
         let stations = registry.registry.stations
-        if let c = cache.value, c.stations == stations { return c.analysis }
+        if let c = cache.value, sameStations(c.stations, stations) { return c.analysis }
         let a = CoverageAnalysis(sites: stations.map(CoverageSite.init), radiusM: radiusM)
         cache.set((stations, a))
         return a
     }
 
-    /// Per league, computed once per registry.
+    /// Per league, computed once per registry (seconds at 186,000 stations: callers that come
+    /// while it is being computed wait for that one computation instead of starting their own).
     func leagues() -> [LeagueCoverage] {
-        let stations = registry.registry.stations
-        if let c = leaguesCache.value, c.stations == stations { return c.leagues }
-        let leagues = analysis.leagues()
-        leaguesCache.set((stations, leagues))
-        return leagues
+        computing.withLock {
+            let stations = registry.registry.stations
+            if let c = leaguesCache.value, sameStations(c.stations, stations) { return c.leagues }
+            let leagues = analysis.leagues()
+            leaguesCache.set((stations, leagues))
+            return leagues
+        }
+    }
+
+    private let computing = NSLock()
+
+    /// Computes the league figures in the background, so the first report does not wait for them.
+    func warmUp() {
+        Thread.detachNewThread { [self] in _ = leagues() }
     }
 
     /// Station ids that are down now.

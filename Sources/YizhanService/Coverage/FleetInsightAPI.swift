@@ -8,8 +8,8 @@ import YizhanReports
 ///   overlap share, sole providers (`{radius_m, regions: [...]}`).
 /// - `GET /api/v1/coverage/holes` — the stations down now and the part of their circle no
 ///   working station covers, with the working circles around it and the nearest alternative.
-/// - `GET /api/v1/visits[?date=YYYY-MM-DD][&region=CODE]` — estimated visits per station and
-///   league on one local day (default today).
+/// - `GET /api/v1/visits[?date=YYYY-MM-DD][&region=CODE][&station=ID]` — estimated visits per
+///   station and league on one local day (default today).
 ///
 /// Answers nil for any other path.
 struct FleetInsightAPI: Sendable {
@@ -110,6 +110,12 @@ struct FleetInsightAPI: Sendable {
             date = visits.timeZone.date(at: visits.clock())
         }
         var stations = visits.registry.registry.stations
+        if let id = query["station"], !id.isEmpty {
+            guard let s = visits.registry.registry.station(id) else {
+                throw BadParameter("station: no registered station \(JSONString.literal(id))")
+            }
+            stations = [s]
+        }
         if let region {
             stations = stations.filter { $0.region == region }
             guard !stations.isEmpty else { throw BadParameter("region: no registered station is in region \"\(region)\"") }

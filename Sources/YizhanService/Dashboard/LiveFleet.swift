@@ -413,11 +413,6 @@ final class LiveFleet: @unchecked Sendable {
     }
 
     /// Registry arrays are replaced whole on reload: the same storage means the same stations.
-    private func sameStations(_ a: [Station], _ b: [Station]) -> Bool {
-        let same = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
-        return (same && a.count == b.count) || a == b
-    }
-
     private func firstMapEntry(after since: Int64) -> Int {
         var lo = 0, hi = mapLog.count
         while lo < hi {
