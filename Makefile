@@ -18,6 +18,7 @@ test: deps
 	swift test --no-parallel
 	scripts/browser-tests.sh
 	scripts/fuzz.sh ci 5
+	scripts/soak.sh 2
 
 demo: deps release
 	scripts/demo.sh

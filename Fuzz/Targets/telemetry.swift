@@ -27,7 +27,9 @@ private func isBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" 
 /// is 1.2345678439201569e+29 correctly rounded, as the decoder has it; Foundation says …67e+29).
 private func shown(_ d: Double) -> String {
     if d == 0 { return "0.0" }
-    return d.magnitude >= 9_007_199_254_740_992 ? String(format: "%.15g", d) : "\(d)"
+    // Also long fractions: 123456789.12345678901234567890 is …79 correctly rounded (the decoder,
+    // Python), …76 from Foundation. Integral values below 2^53 compare exactly.
+    return d.magnitude < 9_007_199_254_740_992 && d == d.rounded() ? "\(d)" : String(format: "%.15g", d)
 }
 
 /// The reference: what protocol.md says, computed from Foundation's parse.
@@ -75,7 +77,7 @@ private func reference(_ payload: [UInt8]) -> Expected? {
         }
         if let s = o["seq"] {
             if let n = s as? NSNumber, !isBool(n), n.doubleValue.rounded() == n.doubleValue, n.doubleValue >= 0, n.doubleValue <= 4_294_967_295 {
-                e.seqs.append("\(UInt32(n.doubleValue))@\(ts)")
+                e.seqs.append("\(UInt32(n.doubleValue))@\(shown(Double(ts)))")
             } else if tsProblem == nil {
                 e.rejects.append("bad_type")
             }
@@ -131,7 +133,7 @@ private func actual(_ payload: [UInt8]) -> Expected {
         }
     }
     e.rejects = m.rejects.filter { $0.reason != .malformed }.map(\.reason.rawValue)
-    e.seqs = m.seqs.map { "\($0.seq)@\($0.ts)" }
+    e.seqs = m.seqs.map { "\($0.seq)@\(shown(Double($0.ts)))" }
     if e.malformed {
         precondition(m.readings.isEmpty && m.rejects.count == 1, "a malformed message kept readings or other rejects")
     }
