@@ -17,6 +17,8 @@ test: deps
 	swift build --build-tests
 	swift test --no-parallel
 	scripts/browser-tests.sh
+	scripts/fuzz.sh ci 5
+	scripts/soak.sh 2
 
 demo: deps release
 	scripts/demo.sh

@@ -146,6 +146,11 @@ struct IngestBenchmark: Sendable {
         let idleUntil = Self.now() + 3
         try probe.run(broker: env.brokerAddress, station: env.stations[0], every: 50, done: { Self.now() > idleUntil })
         let idle = probe.take()
+        for lost in latency.lost + idle.lost { explain(lost, station: env.stations[0].id, port: httpPort) }
+        if !(latency.lost + idle.lost).isEmpty, let text = try? String(contentsOfFile: log, encoding: .utf8) {
+            let dispatch = text.split(separator: "\n").filter { $0.contains("dispatch") }
+            progress("service log: \(dispatch.count) dispatch lines\(dispatch.prefix(10).map { "\n    " + $0 }.joined())")
+        }
         probe.stop()
         let stored = Int(metric(httpPort, "yizhan_readings_stored_total") ?? 0)
         let elapsed = committedAt - start
@@ -155,7 +160,31 @@ struct IngestBenchmark: Sendable {
         return ServiceFigures(messagesPerSecond: Double(settings.messages) / elapsed,
                               readingsPerSecond: Double(stored) / elapsed,
                               bytesPerReading: stats.bytesPerReading, readings: stats.readings,
-                              alertLatencies: latency.latencies, idleLatencies: idle.latencies, lostProbes: latency.lost + idle.lost)
+                              alertLatencies: latency.latencies, idleLatencies: idle.latencies, lostProbes: latency.lost.count + idle.lost.count)
+    }
+
+    /// Says where a lost probe was lost: never published, not acknowledged by the broker, not
+    /// stored by the service, stored but not notified, or notified but not received.
+    private func explain(_ lost: AlertLatencyProbe.LostProbe, station: String, port: Int) {
+        let alerts = httpGet(port: port, path: "/api/v1/alerts?station=\(station)&state=all&limit=10000")
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [[String: Any]] } ?? []
+        let when = Timestamp.format(ms: lost.ts)
+        let alert = alerts.first { ($0["fired_at"] as? String).flatMap(Timestamp.parse) == lost.ts }
+        let stored = alert.map { "alert \($0["id"] ?? "?") state \($0["state"] ?? "?")" } ?? "no alert fired at that ts"
+        progress("lost probe ts \(lost.ts) (\(when)): publish \(lost.publishCalled ? "returned a message id" : "FAILED")"
+                 + ", broker \(lost.brokerAcked ? "acknowledged it" : "did NOT acknowledge it") before the probe disconnected; service: \(stored)")
+        guard alert == nil else { return }
+        // An episode that spans the probe: the `false` before it was not applied in time.
+        for a in alerts {
+            let fired = (a["fired_at"] as? String).flatMap(Timestamp.parse) ?? .max
+            let resolved = (a["resolved_at"] as? String).flatMap(Timestamp.parse) ?? .max
+            if fired <= lost.ts && lost.ts <= resolved || abs(fired - lost.ts) < 500 {
+                progress("    nearby alert \(a["id"] ?? "?") fired \(a["fired_at"] ?? "-") resolved \(a["resolved_at"] ?? "-") state \(a["state"] ?? "?")")
+            }
+        }
+        let from = Timestamp.format(ms: lost.ts - 300), to = Timestamp.format(ms: lost.ts + 300)
+        progress("    stored leak \(from)…\(to): " + (httpGet(port: port, path: "/api/v1/stations/\(station)/series?metric=leak&from=\(from)&to=\(to)") ?? "?"))
+        progress("    rejects: " + (httpGet(port: port, path: "/api/v1/rejects?station=\(station)") ?? "?").prefix(600))
     }
 
     private func metric(_ port: Int, _ name: String) -> Double? {

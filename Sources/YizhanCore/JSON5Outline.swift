@@ -334,6 +334,12 @@ private struct Reader {
                 return String(decoding: out, as: UTF8.self)
             }
             if c == 0x0A || c == 0x0D { throw fail("unterminated string (line break inside)", at: start) }
+            // Foundation's JSON5 reader refuses raw control characters in strings (found by fuzzing):
+            // refuse them here, with the line, rather than let it fail without one.
+            if c < 0x20 {
+                let hex = String(c, radix: 16, uppercase: true)
+                throw fail("control character U+00\(hex.count == 1 ? "0" + hex : hex) inside a string; write it escaped, e.g. \\t", at: i)
+            }
             if c != 0x5C {
                 if let h = pendingHigh { append(h, &out); pendingHigh = nil }
                 out.append(c)
@@ -389,9 +395,44 @@ private struct Reader {
         if b[i] == 0x22 || b[i] == 0x27 { return try string() }
         guard isIdentifierStart(b[i]) else { throw fail("expected a key but found \(describe(i).replacingPrefix())") }
         let start = i
-        while isIdentifierPart(at: i) { i += 1 }
+        var out: [UInt8] = []
+        while isIdentifierPart(at: i) {
+            guard b[i] == 0x5C else {
+                out.append(b[i])
+                i += 1
+                continue
+            }
+            // JSON5 identifiers take `\uXXXX` escapes and no other (found by fuzzing: Foundation
+            // refuses `a\h`), and the key is the escaped character, as Foundation reads it.
+            let escape = i
+            i += 1
+            guard i < b.count, b[i] == 0x75 else { throw fail("invalid escape in key (only \\uXXXX is allowed)", at: escape) }
+            i += 1
+            let u = try hex(4)
+            guard let scalar = UnicodeScalar(u) else { throw fail("invalid escape in key (only \\uXXXX is allowed)", at: escape) }
+            out.append(contentsOf: Array(String(Character(scalar)).utf8))
+        }
         guard i > start else { throw fail("expected a key but found \(describe(i).replacingPrefix())") }
-        return String(decoding: b[start..<i], as: UTF8.self)
+        let key = String(decoding: out, as: UTF8.self)
+        // An unquoted key is an ECMAScript identifier: letters, `$`, `_`, then also digits and
+        // combining marks (found by fuzzing: Foundation refuses other characters there).
+        for (n, scalar) in key.unicodeScalars.enumerated() where !Self.isIdentifier(scalar, first: n == 0) {
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            throw fail("character U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex) cannot be part of an unquoted key; put the key in quotes", at: start)
+        }
+        return key
+    }
+
+    static func isIdentifier(_ s: Unicode.Scalar, first: Bool) -> Bool {
+        if s == "$" || s == "_" { return true }
+        switch s.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .letterNumber:
+            return true
+        case .nonspacingMark, .spacingMark, .decimalNumber, .connectorPunctuation:
+            return !first
+        default:
+            return !first && (s.value == 0x200C || s.value == 0x200D)
+        }
     }
 }
 

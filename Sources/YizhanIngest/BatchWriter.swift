@@ -21,6 +21,7 @@ final class BatchWriter: @unchecked Sendable {
     private let settings: IngestPipeline.Settings
     private let clock: @Sendable () -> Int64
     private let log: @Sendable (String) -> Void
+    private let space: StoreSpace
     /// Called after a commit that queued notifications, so dispatchers deliver at once.
     var outboxCommitted: (@Sendable () -> Void)?
 
@@ -41,9 +42,10 @@ final class BatchWriter: @unchecked Sendable {
 
     init(journal: Journal, store: StoreWriter, intake: Intake, receiving: ReceivingLog, live: LiveIngest,
          alerting: AlertingStage?, prefix: String, limits: IngestLimits, registry: LiveRegistry,
-         settings: IngestPipeline.Settings,
+         settings: IngestPipeline.Settings, space: StoreSpace,
          clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) throws {
         self.journal = journal
+        self.space = space
         self.store = store
         self.intake = intake
         self.receiving = receiving
@@ -177,12 +179,22 @@ final class BatchWriter: @unchecked Sendable {
             do {
                 try commit(prepared)
                 live.commitSucceeded()
+                if space.set(.database, full: false, at: clock()) {
+                    log("store space: the database can be written again; committed the waiting batch")
+                }
                 return
             } catch {
                 live.commitFailed()
-                log("store commit failed, retrying: \(error)")
+                if StoreSpace.isNoSpace(error) {
+                    // The batch stays journaled (and acknowledged): it is committed when space returns.
+                    if space.set(.database, full: true, at: clock()) {
+                        log("STORE FULL: database commit failed: \(error); keeping the batch and retrying until space is freed")
+                    }
+                } else {
+                    log("store commit failed, retrying: \(error)")
+                }
                 usleep(delay)
-                delay = min(delay * 2, 5_000_000)
+                delay = min(delay * 2, 2_000_000)
             }
         }
     }

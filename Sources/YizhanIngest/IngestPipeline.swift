@@ -47,6 +47,8 @@ public final class IngestPipeline: Sendable {
     private let writer: BatchWriter
     private let registry: LiveRegistry
     private let alerting: AlertingStage?
+    /// Whether the journal's or the database's disk is full (/readyz, /metrics, `store_full`).
+    public let space: StoreSpace
 
     /// Called after a commit that queued notifications, so dispatchers deliver at once.
     public var outboxCommitted: (@Sendable () -> Void)? {
@@ -60,12 +62,14 @@ public final class IngestPipeline: Sendable {
                 clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) throws {
         self.registry = registry
         self.alerting = alerting
-        intake = Intake(journal: journal, limits: limits, settings: settings, clock: clock, log: log)
+        let space = StoreSpace()
+        self.space = space
+        intake = Intake(journal: journal, limits: limits, settings: settings, space: space, clock: clock, log: log)
         receiving = ReceivingLog(tickMs: settings.receivingTickMs, clock: clock)
         live = LiveIngest(stations: initialStations)
         self.writer = try BatchWriter(journal: journal, store: writer, intake: intake, receiving: receiving, live: live,
                                       alerting: alerting, prefix: prefix, limits: limits, registry: registry,
-                                      settings: settings, clock: clock, log: log)
+                                      settings: settings, space: space, clock: clock, log: log)
     }
 
     // MARK: start-up and stop
@@ -76,6 +80,10 @@ public final class IngestPipeline: Sendable {
     public func recover() throws -> Int { try writer.recover() }
 
     public func start() { writer.start() }
+
+    /// Call before stopping the MQTT client: a message waiting for disk space is given up
+    /// (the process exits without acknowledging it) instead of holding the MQTT thread forever.
+    public func abandonWaitingForSpace() { intake.abandonWaitingForSpace() }
 
     /// Stops taking messages, commits everything taken, and joins the writer.
     public func stop() {

@@ -26,15 +26,19 @@ final class Intake: @unchecked Sendable {
     private let maxQueued: Int
     private let clock: @Sendable () -> Int64
     private let log: @Sendable (String) -> Void
+    private let space: StoreSpace
 
     private let cond = NSCondition()
     private var queue = PendingMessages<Message>()
     private var stopping = false
     private var wakeRequested = false
+    /// Set at shutdown: a message waiting for disk space is given up (the process exits unacknowledged).
+    private var abandonWaiting = false
 
-    init(journal: Journal, limits: IngestLimits, settings: IngestPipeline.Settings,
+    init(journal: Journal, limits: IngestLimits, settings: IngestPipeline.Settings, space: StoreSpace,
          clock: @escaping @Sendable () -> Int64, log: @escaping @Sendable (String) -> Void) {
         self.journal = journal
+        self.space = space
         self.limits = limits
         self.batchMessages = settings.batchMessages
         self.batchDelayMs = settings.batchDelayMs
@@ -56,17 +60,39 @@ final class Intake: @unchecked Sendable {
         }
         cond.lock()
         while queue.count >= maxQueued && !stopping { cond.wait() }
-        do {
-            let position = try journal.append(record)
-            queue.append(Message(record: record, position: position))
-            // A batch's first message starts its delay: wake the writer to wait for that rather
-            // than for its idle tick; a full batch is due at once.
-            if queue.count == 1 || queue.count >= batchMessages { cond.broadcast() }
-        } catch {
-            // Without the journal a PUBACK would promise what a crash could lose.
-            // Exiting makes the broker redeliver to the next process.
-            log("FATAL: \(error); exiting so the broker redelivers unacknowledged messages")
-            exit(75)
+        var delay: UInt32 = 100_000
+        while true {
+            do throws(JournalError) {
+                let position = try journal.append(record)
+                queue.append(Message(record: record, position: position))
+                // A batch's first message starts its delay: wake the writer to wait for that rather
+                // than for its idle tick; a full batch is due at once.
+                if queue.count == 1 || queue.count >= batchMessages { cond.broadcast() }
+                break
+            } catch where StoreSpace.isNoSpace(error) && !stopping && !abandonWaiting {
+                // Disk full: this message is not acknowledged (the PUBACK leaves only when this
+                // returns), and nothing after it is taken, until space returns. The writer goes
+                // on committing what was taken, so the lock is not held while waiting.
+                if space.set(.journal, full: true, at: now) {
+                    log("STORE FULL: \(error); not taking messages (none is acknowledged) until space is freed; retrying")
+                }
+                cond.unlock()
+                usleep(delay)
+                delay = min(delay * 2, 2_000_000)
+                cond.lock()
+            } catch {
+                // Without the journal a PUBACK would promise what a crash could lose.
+                // Exiting makes the broker redeliver to the next process.
+                if StoreSpace.isNoSpace(error) {
+                    log("stopping while the journal's disk is full: exiting now; the broker keeps the unacknowledged messages")
+                } else {
+                    log("FATAL: \(error); exiting so the broker redelivers unacknowledged messages")
+                }
+                exit(75)
+            }
+        }
+        if space.set(.journal, full: false, at: clock()) {
+            log("store space: the journal can be written again; taking messages")
         }
         cond.unlock()
     }
@@ -105,6 +131,12 @@ final class Intake: @unchecked Sendable {
             wakeRequested = true
             cond.broadcast()
         }
+    }
+
+    /// Shutdown: a message held for want of disk space will not get it; called before the MQTT
+    /// client is stopped, which waits for the thread holding it.
+    func abandonWaitingForSpace() {
+        cond.withLock { abandonWaiting = true }
     }
 
     /// Releases a waiting MQTT thread and lets the writer drain the queue and finish.

@@ -56,6 +56,11 @@ final class MetricsExposition: Sendable {
                [("", Double(backlog.messages))])
         family("yizhan_store_commits_total", "counter", "Store transactions committed.", [("", Double(c.commits))])
         family("yizhan_store_errors_total", "counter", "Store commits that failed and were retried.", [("", Double(c.storeErrors))])
+        let space = pipeline.space.current
+        family("yizhan_store_full", "gauge", "1 while the disk under that part is full: messages wait unacknowledged (journal) or journaled (database).",
+               StoreSpace.Part.allCases.map { ("{part=\"\($0.rawValue)\"}", space.fullSince[$0] == nil ? 0 : 1) })
+        family("yizhan_store_full_episodes_total", "counter", "Times the store's disk became full since start.",
+               [("", Double(space.episodes))])
         family("yizhan_journal_recovered_messages_total", "counter",
                "Messages replayed from the journal at start-up (taken before a crash, not yet committed).",
                [("", Double(c.recovered))])

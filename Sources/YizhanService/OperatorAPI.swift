@@ -88,11 +88,23 @@ final class OperatorAPI: Sendable {
 
     private func readiness() -> HTTPResponse {
         let mqtt = status.subscribed
-        let store = pipeline.storeWritable
+        let space = pipeline.space.current
+        let store = pipeline.storeWritable && !space.isFull
         var j = JSONText()
         j.raw("{\"ready\":"); j.bool(mqtt && store)
         j.raw(",\"mqtt\":"); j.string(mqtt ? "subscribed" : "disconnected")
-        j.raw(",\"store\":"); j.string(store ? "writable" : "failing")
+        j.raw(",\"store\":"); j.string(space.isFull ? "full" : store ? "writable" : "failing")
+        if space.isFull {
+            // Which disk, and since when: the operator frees space there and ingest resumes by itself.
+            j.raw(",\"full\":[")
+            for (i, part) in StoreSpace.Part.allCases.filter({ space.fullSince[$0] != nil }).enumerated() {
+                if i > 0 { j.raw(",") }
+                j.raw("{\"part\":"); j.string(part.rawValue)
+                j.raw(",\"since\":"); j.time(space.fullSince[part]!)
+                j.raw("}")
+            }
+            j.raw("]")
+        }
         j.raw("}")
         return .json(mqtt && store ? 200 : 503, j.text)
     }

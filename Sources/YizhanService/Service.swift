@@ -20,6 +20,7 @@ public final class Service: @unchecked Sendable {
     private var dispatcher: Dispatcher?
     private var archive: ReportArchive?
     private var coverage: CoverageWatch?
+    private var storeFullAlarm: StoreFullAlarm?
     private let status = ServiceStatus()
     private let registry: LiveRegistry
     private let rules: LiveRules
@@ -163,15 +164,23 @@ public final class Service: @unchecked Sendable {
         }
         try connect(to: brokerAddress, pipeline: pipeline)
         try startDispatch(pipeline)
+        let alarm = StoreFullAlarm(space: pipeline.space, webhookURL: config.webhook, alertmanagerURL: config.alertmanager,
+                                   externalURL: config.externalBaseURL, clock: clock, log: { Log.line($0) })
+        storeFullAlarm = alarm
+        alarm.start()
         archive.start()
         coverage.warmUp()
     }
+
+    /// How long a Last Will waits before it pages: long enough to see the service's own link
+    /// drop when the broker itself is shutting down (it publishes every station's Will first).
+    static let willGraceMs: Int64 = 5_000
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
     private func restoreAlerting(_ reader: StoreReader, coverage: CoverageWatch) throws -> AlertingStage {
         var engine = AlertEngine(rules: rules.current, registry: registry.registry,
-                                 settings: AlertEngine.Settings(renotifyMs: config.renotifyMs))
+                                 settings: AlertEngine.Settings(renotifyMs: config.renotifyMs, willGraceMs: Self.willGraceMs))
         var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
         for station in registry.registry.stations {
             let values = try reader.latest(station: station.id)
@@ -302,6 +311,8 @@ public final class Service: @unchecked Sendable {
 
     /// Stop taking messages first, then commit everything taken, then close the rest.
     private func shutdown() {
+        storeFullAlarm?.stop()
+        pipeline?.abandonWaitingForSpace()
         mqtt?.stop()
         mqtt = nil
         status.subscribed = false

@@ -72,7 +72,9 @@ final class ServiceUnderTest {
     var environment: [String: String]?
     private(set) var process: ChildProcess?
 
-    var db: String { scratch.path("yizhan.db") }
+    /// Where the database goes (default: the scratch directory), e.g. a small tmpfs.
+    var dbPathOverride: String?
+    var db: String { dbPathOverride ?? scratch.path("yizhan.db") }
     var stations: String { scratch.path("stations.json5") }
     var logPath: String { scratch.path("service.log") }
 

@@ -39,8 +39,19 @@ public struct AlertEngine: Sendable {
     public struct Settings: Sendable, Equatable {
         /// A firing, unacknowledged alert is notified again after this long (0 = never).
         public var renotifyMs: Int64 = 4 * 3_600_000
+        /// A station's `offline` status (its Last Will) fires its heartbeat alert this long after
+        /// it arrives (0: at once), and not at all when the station is heard from meanwhile or the
+        /// service loses the broker: a broker shutting down publishes the Will of every station
+        /// connected to it, an instant before the service's own link drops. With it, an `offline`
+        /// status that arrives within a heartbeat `timeout` after receiving resumes from a blind
+        /// spot (the retained Wills a restarted broker hands back) does not fire either: the
+        /// station gets its full timeout, as after any outage.
+        public var willGraceMs: Int64 = 0
 
-        public init(renotifyMs: Int64 = 4 * 3_600_000) { self.renotifyMs = renotifyMs }
+        public init(renotifyMs: Int64 = 4 * 3_600_000, willGraceMs: Int64 = 0) {
+            self.renotifyMs = renotifyMs
+            self.willGraceMs = willGraceMs
+        }
     }
 
     public enum AckError: Error, Equatable, CustomStringConvertible {
@@ -106,6 +117,10 @@ public struct AlertEngine: Sendable {
     private var lastHeartbeatEpisode: [Key: (start: Int64, end: Int64)] = [:]
     /// Set while a message is being applied: notifications wait for its end.
     private var firedInMessage: Set<String> = []
+    /// Heartbeats armed by an `offline` status within `willGraceMs` (cleared when re-armed).
+    private var willPending: Set<Key> = []
+    /// When receiving last resumed after a blind spot of this process (a lost broker).
+    private var resumedAfterBlindAt: Int64?
 
     public init(rules: RuleSet, registry: Registry, settings: Settings = Settings()) {
         self.rules = rules
@@ -142,6 +157,7 @@ public struct AlertEngine: Sendable {
         let wentBlindAt = blindSince
         receivingSince = now
         if startedAt == nil { startedAt = now }
+        if wentBlindAt != nil { resumedAfterBlindAt = now }
         blindSince = nil
         for station in registry.stations {
             for rule in rules.heartbeatRules where rule.matches(station) {
@@ -241,6 +257,14 @@ public struct AlertEngine: Sendable {
                 }
                 armHeartbeat(station: id, rule: rule, now: now)
             } else if open[key] == nil {
+                if settings.willGraceMs > 0 {
+                    // Just back from a blind spot: a retained Will is no news; the full timeout decides.
+                    if let resumed = resumedAfterBlindAt, now < resumed + timeout(rule) { continue }
+                    guard receivingSince != nil else { continue }
+                    deadlines.arm(DeadlineQueue.Key(station: id, rule: rule.name), at: now + settings.willGraceMs)
+                    willPending.insert(key)
+                    continue
+                }
                 deadlines.disarm(DeadlineQueue.Key(station: id, rule: rule.name))
                 fireHeartbeat(station: station, rule: rule, now: now, reason: "status offline (Last Will)", into: &out)
             }
@@ -269,8 +293,10 @@ public struct AlertEngine: Sendable {
             firedInMessage = []
             if rule.isHeartbeat {
                 guard open[key] == nil else { continue }
+                let will = willPending.remove(key) != nil
                 fireHeartbeat(station: station, rule: rule, now: now,
-                              reason: "no telemetry for \(DurationText.format(ms: timeout(rule)))", into: &out)
+                              reason: will ? "status offline (Last Will)" : "no telemetry for \(DurationText.format(ms: timeout(rule)))",
+                              into: &out)
             } else if var alert = open[key], alert.state == .pending, conditionHolds(rule, station: due.station) {
                 let at = alert.pendingSince + rule.forMs
                 fire(&alert, key: key, at: at, evidence: evidence(rule, station: due.station),
@@ -550,6 +576,7 @@ public struct AlertEngine: Sendable {
     // MARK: timers
 
     private mutating func armHeartbeat(station: String, rule: Rule, now: Int64) {
+        willPending.remove(Key(station: station, rule: rule.name))
         guard let since = receivingSince else { return }
         let heard = max(tracks[station]?.lastHeardAt ?? since, since)
         deadlines.arm(DeadlineQueue.Key(station: station, rule: rule.name), at: max(heard, now) + timeout(rule))

@@ -1,0 +1,165 @@
+import Foundation
+@testable import YizhanCore
+
+// Differential target: the telemetry decoder against Foundation's JSONSerialization plus a plain
+// restatement of protocol.md's bad-input table. For every payload both must agree on whether it
+// is a sample/batch at all (`malformed`), on every reading (metric, ts, value), on the samples
+// and seqs counted, and on the reasons of the per-reading and per-sample rejects.
+
+private let receivedAt: Int64 = 1_763_700_000_000
+private let limits = IngestLimits()
+private let decoder = TelemetryDecoder(prefix: "yizhan/v1", limits: limits)
+private let registry = try! Registry(stations: [Station(id: "S1", name: "站", region: "150100", lat: 40, lon: 111, unmanned: true)])
+private let topic = "yizhan/v1/150100/S1/telemetry"
+
+private struct Expected {
+    var malformed = false
+    var readings: [String] = []
+    var rejects: [String] = []
+    var samples = 0
+    var seqs: [String] = []
+}
+
+private func isBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
+
+/// A number as compared: -0 is 0, and beyond 2^53 to 15 significant digits, because Foundation
+/// rounds long integers through Decimal and can be an ulp off (123456784392015678901234567890
+/// is 1.2345678439201569e+29 correctly rounded, as the decoder has it; Foundation says …67e+29).
+private func shown(_ d: Double) -> String {
+    if d == 0 { return "0.0" }
+    // Also long fractions: 123456789.12345678901234567890 is …79 correctly rounded (the decoder,
+    // Python), …76 from Foundation. Integral values below 2^53 compare exactly.
+    return d.magnitude < 9_007_199_254_740_992 && d == d.rounded() ? "\(d)" : String(format: "%.15g", d)
+}
+
+/// The reference: what protocol.md says, computed from Foundation's parse.
+private func reference(_ payload: [UInt8]) -> Expected? {
+    var e = Expected()
+    let parsed: Any
+    do {
+        parsed = try JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed])
+    } catch {
+        // Foundation refuses numbers it cannot represent (1e400); JSON allows them and the decoder
+        // reads them as infinite, refusing only that reading (out_of_range). Not comparable.
+        if "\(error)".contains("not representable") { return nil }
+        e.malformed = true
+        return e
+    }
+    // Foundation also takes a trailing comma (`{"a":1,}`), which JSON does not allow.
+    if hasTrailingComma(payload) { e.malformed = true; return e }
+    let objects: [[String: Any]]
+    if let o = parsed as? [String: Any] {
+        objects = [o]
+    } else if let a = parsed as? [Any] {
+        var list: [[String: Any]] = []
+        for item in a {
+            guard let o = item as? [String: Any] else { e.malformed = true; return e }
+            list.append(o)
+        }
+        objects = list
+    } else {
+        e.malformed = true
+        return e
+    }
+    e.samples = objects.count
+    for o in objects {
+        var ts = receivedAt
+        var tsProblem: String?
+        if let t = o["ts"] {
+            if let n = t as? NSNumber, !isBool(n), n.doubleValue.rounded() == n.doubleValue, n.doubleValue.isFinite {
+                let d = n.doubleValue
+                ts = d >= 9.2e18 ? .max : d <= -9.2e18 ? .min : Int64(d)
+                if ts > receivedAt + limits.maxClockAheadMs { tsProblem = "clock_skew" }
+                else if ts < receivedAt - limits.retentionMs { tsProblem = "too_old" }
+            } else {
+                tsProblem = "bad_type"
+            }
+        }
+        if let s = o["seq"] {
+            if let n = s as? NSNumber, !isBool(n), n.doubleValue.rounded() == n.doubleValue, n.doubleValue >= 0, n.doubleValue <= 4_294_967_295 {
+                e.seqs.append("\(UInt32(n.doubleValue))@\(shown(Double(ts)))")
+            } else if tsProblem == nil {
+                e.rejects.append("bad_type")
+            }
+        }
+        if let p = tsProblem { e.rejects.append(p); continue }
+        for (key, value) in o where key != "ts" && key != "seq" {
+            guard MetricCatalog.isValidName(key) else { e.rejects.append("bad_metric"); continue }
+            guard let n = value as? NSNumber else { e.rejects.append("bad_type"); continue }
+            let spec = MetricCatalog.known[key]
+            if isBool(n) {
+                if let spec, spec.kind != .bool { e.rejects.append("bad_type"); continue }
+                e.readings.append("\(key)@\(ts)=b\(n.boolValue)")
+                continue
+            }
+            let d = n.doubleValue
+            if let spec, spec.kind == .bool { e.rejects.append("bad_type"); continue }
+            if let spec, spec.kind == .integer, d.isFinite, d.rounded() != d { e.rejects.append("bad_type"); continue }
+            if !d.isFinite || !(spec?.valid?.contains(d) ?? true) { e.rejects.append("out_of_range"); continue }
+            e.readings.append("\(key)@\(ts)=n\(shown(d))")
+        }
+    }
+    return e
+}
+
+/// A `,` followed (after whitespace) by `}` or `]`, outside strings.
+private func hasTrailingComma(_ b: [UInt8]) -> Bool {
+    var inString = false, escaped = false, comma = false
+    for c in b {
+        if inString {
+            if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+            continue
+        }
+        switch c {
+        case 0x22: inString = true; comma = false
+        case 0x2C: comma = true
+        case 0x20, 0x09, 0x0A, 0x0D: continue
+        case 0x7D, 0x5D: if comma { return true }
+        default: comma = false
+        }
+    }
+    return false
+}
+
+private func actual(_ payload: [UInt8]) -> Expected {
+    let m = decoder.decode(topic: topic, payload: payload, receivedAt: receivedAt, registry: registry)
+    var e = Expected()
+    e.malformed = m.rejects.contains { $0.reason == .malformed }
+    e.samples = m.samples
+    e.readings = m.readings.map {
+        switch $0.value {
+        case .bool(let b): return "\($0.metric)@\($0.ts)=b\(b)"
+        case .number(let d): return "\($0.metric)@\($0.ts)=n\(shown(d))"
+        }
+    }
+    e.rejects = m.rejects.filter { $0.reason != .malformed }.map(\.reason.rawValue)
+    e.seqs = m.seqs.map { "\($0.seq)@\(shown(Double($0.ts)))" }
+    if e.malformed {
+        precondition(m.readings.isEmpty && m.rejects.count == 1, "a malformed message kept readings or other rejects")
+    }
+    return e
+}
+
+/// Keys Swift's String equality merges (canonically equivalent Unicode) or that Foundation and
+/// the decoder may order differently make the bad_metric count incomparable; keep the rest.
+private func comparableRejects(_ r: [String], _ payload: [UInt8]) -> [String] {
+    payload.contains { $0 >= 0x80 } || payload.contains(0x5C) ? r.filter { $0 != "bad_metric" }.sorted() : r.sorted()
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTelemetry(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let payload = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
+    let got = actual(payload)
+    guard let want = reference(payload) else { return 0 }
+    func fail(_ what: String, _ a: Any, _ b: Any) -> Never {
+        fatalError("telemetry decoder differs from JSONSerialization on \(what): decoder \(a), reference \(b); payload \(String(decoding: payload, as: UTF8.self).debugDescription)")
+    }
+    if got.malformed != want.malformed { fail("malformed", got.malformed, want.malformed) }
+    if got.malformed { return 0 }
+    if got.samples != want.samples { fail("samples", got.samples, want.samples) }
+    if got.readings.sorted() != want.readings.sorted() { fail("readings", got.readings.sorted(), want.readings.sorted()) }
+    if got.seqs.sorted() != want.seqs.sorted() { fail("seqs", got.seqs, want.seqs) }
+    let ga = comparableRejects(got.rejects, payload), wa = comparableRejects(want.rejects, payload)
+    if ga != wa { fail("rejects", ga, wa) }
+    return 0
+}

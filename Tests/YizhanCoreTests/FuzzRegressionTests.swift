@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import YizhanCore
+
+/// Inputs the libFuzzer targets (Fuzz/, scripts/fuzz.sh) found, kept as plain tests.
+struct FuzzRegressionTests {
+    /// A raw control character inside a JSON5 string: Foundation's JSON5 reader refuses it without
+    /// a line, so the check must refuse it first, naming the line.
+    @Test func controlCharacterInsideAConfigStringIsRefusedWithItsLine() {
+        let text = "{\n  stations: [\n    {id: \"a\", name: \"ab\u{0}c\", region: \"150100\", lat: 1, lon: 2, unmanned: true},\n  ],\n}\n"
+        let data = Data(text.utf8)
+        let errors = [configError { _ = try Registry.decode(data, file: "s.json5") },
+                      configError { _ = try RuleSet.decode(data, file: "s.json5") },
+                      configError { try JSON5Source.check(data, file: "s.json5") }]
+        for error in errors {
+            #expect(error?.line == 3)
+            #expect(error?.message.contains("control character U+0000 inside a string") == true, "\(String(describing: error))")
+        }
+        // Escaped, it is an ordinary string.
+        #expect(configError { try JSON5Source.check(Data(text.replacingOccurrences(of: "\u{0}", with: "\\u0000").utf8), file: "s.json5") } == nil)
+    }
+
+    /// JSON5 identifiers take only `\uXXXX` escapes, and mean the escaped character: `matc\h` is
+    /// refused with its line (Foundation refuses it too), `matc\u0068` is the key `match`.
+    @Test func escapesInUnquotedKeys() throws {
+        let bad = "{rules: [\n  {name: \"x\", expr: \"a > 1\", severity: \"info\", matc\\h: {unmanned: true}},\n]}\n"
+        let error = configError { _ = try RuleSet.decode(Data(bad.utf8), file: "r.json5") }
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("invalid escape in key") == true, "\(String(describing: error))")
+        let escaped = bad.replacingOccurrences(of: "matc\\h", with: "matc\\u0068")
+        let rules = try RuleSet.decode(Data(escaped.utf8), file: "r.json5")
+        #expect(rules.rules.first?.match.isEmpty == false)
+    }
+
+    /// An unquoted key is an identifier: a non-letter such as U+070C cannot start one (Foundation
+    /// refuses it); letters of any script can, and quoted keys take anything.
+    @Test func unquotedKeysAreIdentifiers() {
+        #expect(throws: ConfigError.self) { try JSON5Source.check(Data("{\u{070C}tations: 1}".utf8), file: "s.json5") }
+        #expect(throws: ConfigError.self) { try JSON5Source.check(Data("{a\\u0020b: 1}".utf8), file: "s.json5") }
+        #expect(throws: Never.self) { try JSON5Source.check(Data("{站点: 1, ab_1$: 2, '\u{070C}': 3}".utf8), file: "s.json5") }
+    }
+
+    /// The ConfigError `body` throws; nil when it throws nothing (or something else).
+    private func configError(_ body: () throws -> Void) -> ConfigError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error as? ConfigError
+        }
+    }
+}
