@@ -35,16 +35,21 @@ public enum WebhookPayload {
                receiver: receiver, externalURL: externalURL)
     }
 
-    static func text(alerts: [Alert], status: String, receiver: String, externalURL: String) -> String {
+    /// - Parameters (beyond `render`'s):
+    ///   - groupBy: the labels that make the group (`groupKey`, `groupLabels`).
+    ///   - route: the `groupKey`'s route part (`{}` as Alertmanager's root route).
+    ///   - annotations: added to every alert's annotations (an incident's id and kind).
+    static func text(alerts: [Alert], status: String, receiver: String, externalURL: String,
+                     groupBy: [String] = groupBy, route: String = "{}", annotations extra: [String: String] = [:]) -> String {
         let base = trimmedBase(externalURL)
         let labelSets = alerts.map(AlertLabels.labels)
-        let annotationSets = alerts.map(AlertLabels.annotations)
+        let annotationSets = alerts.map { AlertLabels.annotations($0).merging(extra) { a, _ in a } }
         let commonLabels = common(labelSets)
         let groupLabels = commonLabels.filter { groupBy.contains($0.key) }
 
         var o = JSONObject()
         o.string("version", "4")
-        o.string("groupKey", "{}:" + AlertLabels.labelSetString(groupLabels))
+        o.string("groupKey", route + ":" + AlertLabels.labelSetString(groupLabels))
         o.int("truncatedAlerts", 0)
         o.string("status", status)
         o.string("receiver", receiver)

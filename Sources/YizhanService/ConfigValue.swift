@@ -53,6 +53,11 @@ enum ConfigValue: Decodable, Sendable, Equatable {
         return ms
     }
 
+    func bool() throws(Problem) -> Bool {
+        guard case .bool(let b) = self else { throw Problem(message: "expected true or false, got \(kindName)") }
+        return b
+    }
+
     /// A percentage: a number from 0 to 100.
     func percent() throws(Problem) -> Double {
         guard case .number(let n) = self, n.isFinite, (0...100).contains(n) else {

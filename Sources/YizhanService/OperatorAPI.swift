@@ -53,6 +53,7 @@ final class OperatorAPI: Sendable {
             case .series(let id): return try series(id, request.query)
             case .rejects: return try rejects(request.query)
             case .alerts: return try alerts.list(request.query)
+            case .incidents: return try IncidentAPI(reader: reader).list(request.query)
             case .alert(let id): return try alerts.detail(id)
             case .ack(let id): return try alerts.ack(id, request)
             case .silences: return try alerts.silence(request)
@@ -217,6 +218,8 @@ final class OperatorAPI: Sendable {
 /// The endpoints of the read API, from a path's segments.
 enum Route: Equatable {
     case healthz, readyz, metrics, stations, rejects, alerts, silences, uptimeReport, reports
+    /// Regional and flapping incidents (issue 11; beyond api.md).
+    case incidents
     /// The public finder (`/find`, `/find/FILE`) and its data, open to anyone.
     case find(String?), publicStations, publicPlaces
     case writtenReport(String)
@@ -251,6 +254,7 @@ enum Route: Equatable {
         case ("stations", 5) where p[4] == "series": self = .series(p[3])
         case ("rejects", 3): self = .rejects
         case ("alerts", 3): self = .alerts
+        case ("incidents", 3): self = .incidents
         case ("alerts", 4): self = .alert(p[3])
         case ("alerts", 5) where p[4] == "ack": self = .ack(p[3])
         case ("silences", 3): self = .silences

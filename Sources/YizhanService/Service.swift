@@ -103,7 +103,7 @@ public final class Service: @unchecked Sendable {
             StationLiveState(lastSeen: $0.lastSeen, online: $0.lastStatus?.online, lastHeard: nil)
         }
         try PublicStations.seedFacilities(&initial, from: reader)
-        let alerting = try restoreAlerting(reader)
+        let alerting = try restoreAlerting(reader, savedIncidents: try writer.meta(IncidentStage.stateKey))
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
             initialStations: initial, settings: settings, alerting: alerting, clock: clock,
@@ -151,7 +151,7 @@ public final class Service: @unchecked Sendable {
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
-    private func restoreAlerting(_ reader: StoreReader) throws -> AlertingStage {
+    private func restoreAlerting(_ reader: StoreReader, savedIncidents: String?) throws -> AlertingStage {
         var engine = AlertEngine(rules: rules.current, registry: registry.registry,
                                  settings: AlertEngine.Settings(renotifyMs: config.renotifyMs))
         var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
@@ -167,7 +167,11 @@ public final class Service: @unchecked Sendable {
                                  alertmanagerURL: config.alertmanager, externalURL: config.externalBaseURL)
         var refresh: AlertingStage.Refresh? = nil
         if config.alertmanager != nil { refresh = { firing, now in outbox.refreshItems(firing, now: now) } }
-        return AlertingStage(engine: engine, outbox: { out, now in outbox.items(out, now: now) }, refresh: refresh)
+        let book = try IncidentStage.restoredBook(settings: config.incidents, registry: registry.registry, saved: savedIncidents)
+        if !book.openIncidents.isEmpty { Log.line("incidents: restored \(book.openIncidents.count) open incidents") }
+        let incidents = IncidentStage(book: book) { pages, changed, now in outbox.incidentItems(pages, changed, now: now) }
+        return AlertingStage(engine: engine, outbox: { out, now in outbox.items(out, now: now) }, refresh: refresh,
+                             incidents: incidents)
     }
 
     /// One thread per channel delivers the outbox in order, retrying with backoff.

@@ -54,6 +54,8 @@ public struct ServiceConfig: Sendable, Equatable {
     /// the map draws its own base layer.
     public var mapTileURL: String? = nil
     public var mapTileAttribution: String? = nil
+    /// Regional incidents and flapping (README, "Incidents"): which alerts page on their own.
+    public var incidents = IncidentSettings()
 
     public init() {}
 
@@ -102,6 +104,16 @@ public struct ServiceConfig: Sendable, Equatable {
         "javascript_dir": { $0.javascriptDir = try $1.string() },
         "map_tile_url": { $0.mapTileURL = try $1.optionalString() },
         "map_tile_attribution": { $0.mapTileAttribution = try $1.optionalString() },
+        "incidents_regional": { $0.incidents.regional = try $1.bool() },
+        "incidents_regional_count": { $0.incidents.regionalCount = try $1.int(in: 1...1_000_000) },
+        "incidents_regional_share_pct": { $0.incidents.regionalSharePct = try $1.percent() },
+        "incidents_regional_min_count": { $0.incidents.regionalMinCount = try $1.int(in: 1...1_000_000) },
+        "incidents_regional_window": { $0.incidents.regionalWindowMs = try $1.duration() },
+        "incidents_flapping": { $0.incidents.flapping = try $1.bool() },
+        "incidents_flap_window": { $0.incidents.flapWindowMs = try $1.duration() },
+        "incidents_flap_history": { $0.incidents.flapHistory = try $1.int(in: 2...10_000) },
+        "incidents_flap_high_pct": { $0.incidents.flapHighPct = try $1.percent() },
+        "incidents_flap_low_pct": { $0.incidents.flapLowPct = try $1.percent() },
     ]
 
     /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a
@@ -137,6 +149,9 @@ public struct ServiceConfig: Sendable, Equatable {
                 let why = (error as? ConfigValue.Problem)?.message ?? "\(error)"
                 throw ConfigError(file: file, line: line, message: "\(key): \(why)")
             }
+        }
+        if let problem = config.incidents.problem {
+            throw ConfigError(file: file, line: nil, message: "incidents settings: \(problem)")
         }
         return config
     }
