@@ -104,6 +104,17 @@ struct RegionalIncidentTests {
         #expect(later.notifications.count == 1 && later.pages.isEmpty)
     }
 
+    @Test("twelve fires in one step: the first nine still page alone, as they would one by one")
+    func oneStep() throws {
+        var b = book()
+        var out = AlertingOutput()
+        for i in 0..<12 { out.merge(firing(alert("150200-\(i)", firedAt: t0))) }
+        let step = b.apply(out, now: t0)
+        #expect(step.notifications.map(\.alert.station) == (0..<9).map { "150200-\($0)" })
+        #expect(step.pages.count == 1 && step.pages[0].incident.members.count == 10)
+        #expect(try #require(b.openIncidents.first).members.count == 12)
+    }
+
     @Test("fires spread wider than the window never reach the threshold")
     func window() {
         var b = book()

@@ -68,6 +68,7 @@ public struct IncidentBook: Sendable, Equatable {
     public mutating func apply(_ out: AlertingOutput, now: Int64) -> Step {
         var step = Step()
         var absorbed = Set<String>()
+        var pagedAlone = Set<String>()
         var changedIDs: [String] = []
         if !out.transitions.isEmpty {
             var byID: [String: Alert] = [:]
@@ -77,8 +78,10 @@ public struct IncidentBook: Sendable, Equatable {
                 guard let alert = byID[t.alertID], !alert.backfilled else { continue }
                 if t.to == .firing {
                     step.stateChanged = true
-                    fired(alert, at: t.at, pagedAlone: pagedNow.contains(alert.id), absorbed: &absorbed,
+                    let paged = pagedNow.contains(alert.id)
+                    fired(alert, at: t.at, pagedAlone: paged, absorbed: &absorbed,
                           changed: &changedIDs, pages: &step.pages)
+                    if paged && !absorbed.contains(alert.id) { pagedAlone.insert(alert.id) }
                 } else if t.to == .resolved && t.from == .firing {
                     step.stateChanged = true
                     resolved(alert, at: t.at, absorbed: &absorbed, changed: &changedIDs, pages: &step.pages)
@@ -90,7 +93,11 @@ public struct IncidentBook: Sendable, Equatable {
             lastTidy = now
             if tidy(now: now) { step.stateChanged = true }
         }
-        step.notifications = out.notifications.filter { !absorbed.contains($0.alert.id) && memberOf[$0.alert.id] == nil }
+        // A fire paged alone in this step keeps its page even when a later fire of the same
+        // step opened the incident it now belongs to: the outcome does not depend on batching.
+        step.notifications = out.notifications.filter {
+            !absorbed.contains($0.alert.id) && (memberOf[$0.alert.id] == nil || pagedAlone.contains($0.alert.id))
+        }
         var seen = Set<String>()
         for id in changedIDs.reversed() where seen.insert(id).inserted {
             if let inc = open[id] ?? step.pages.last(where: { $0.incident.id == id })?.incident {
