@@ -49,6 +49,7 @@ public final class AlertingStage: @unchecked Sendable {
     }
 
     func apply(_ decoded: DecodedMessage, receivedAt: Int64, into batch: inout StoreBatch) {
+        for r in decoded.readings where r.ts > (stationClock ?? .min) { stationClock = r.ts }
         if let station = decoded.telemetryStation {
             // Even a message whose readings were all refused shows the station is alive.
             add(engine.ingest(station: station, readings: decoded.readings, receivedAt: receivedAt), now: receivedAt, to: &batch)
@@ -110,7 +111,11 @@ public final class AlertingStage: @unchecked Sendable {
         let notified = out.notifications.count
         var incidentItems: [OutboxItem] = []
         var incidentPages = 0
-        if let incidents { (incidentItems, incidentPages) = incidents.apply(&out, now: now, into: &batch) }
+        if let incidents {
+            // Flaps settle on station time: in an accelerated or replayed run it lags the
+            // service's clock by hours, and the flaps' changes are on it.
+            (incidentItems, incidentPages) = incidents.apply(&out, now: min(now, stationClock ?? now), into: &batch)
+        }
         guard !out.isEmpty || !incidentItems.isEmpty else { return }
         batch.alerts += out.alerts
         batch.transitions += out.transitions
@@ -124,6 +129,8 @@ public final class AlertingStage: @unchecked Sendable {
     }
 
     private var counters = AlertingCounters()
+    /// The newest sample time seen (station time).
+    private var stationClock: Int64?
 
     // MARK: other threads
 
