@@ -42,6 +42,9 @@ struct IncidentEndToEndTests {
         #expect(waitUntil(20) { service.alerts("firing").count == 13 })
         #expect(waitUntil(10) { (service.get("/api/v1/incidents?state=open")?.json as? [[String: Any]])?.first?["stations"] as? Int == 12 })
 
+        // Hohhot, four alone, the incident opened.
+        #expect(waitUntil(10) { receiver.posts.count == 6 })
+
         // Killed mid-incident; the rest of the league joins after the restart.
         service.kill9()
         try service.start()
@@ -52,13 +55,20 @@ struct IncidentEndToEndTests {
         // Power returns everywhere in Baotou.
         for s in baotou { try send(s, mains: true) }
         #expect(waitUntil(20) { (service.get("/api/v1/incidents?state=resolved")?.json as? [[String: Any]])?.count == 1 })
-        #expect(waitUntil(10) { receiver.posts.count == 7 }, "log:\n\(service.log)")
+        #expect(waitUntil(10) { receiver.posts.count >= 7 }, "log:\n\(service.log)")
         usleep(500_000)
 
         // Hohhot's page, four Baotou stations alone, the incident opened (5 alerts), the
         // incident resolved (30 alerts): seven POSTs for 31 alerts.
-        let posts = receiver.posts
-        #expect(posts.count == 7)
+        // Delivery is at least once: a POST the receiver took just before the SIGKILL, whose
+        // outcome the service had not recorded yet, comes again. Decided pages are not repeated.
+        var seen = Set<String>()
+        let posts = receiver.posts.filter { post in
+            let data = try? JSONSerialization.data(withJSONObject: post, options: [.sortedKeys])
+            return seen.insert(String(decoding: data ?? Data(), as: UTF8.self)).inserted
+        }
+        #expect(receiver.posts.count <= 8)
+        #expect(posts.count == 7, "\(posts.map { "\($0["status"] ?? "") \($0["groupKey"] ?? "") \(($0["alerts"] as? [Any])?.count ?? 0)" })\n\(service.log)")
         let incidentPosts = posts.filter { ($0["groupKey"] as? String)?.hasPrefix("{}/incident:") == true }
         #expect(incidentPosts.map { $0["status"] as? String } == ["firing", "resolved"])
         #expect(incidentPosts.first?["groupKey"] as? String == "{}/incident:{alertname=\"mains_lost\", region=\"150200\"}")
@@ -75,6 +85,41 @@ struct IncidentEndToEndTests {
         #expect(incident?["kind"] as? String == "regional" && incident?["region"] as? String == "150200")
         #expect((incident?["members"] as? [[String: Any]])?.filter { $0["paged_alone"] as? Bool == true }.count == 4)
         #expect(service.get("/api/v1/incidents?state=bogus")?.status == 400)
+        #expect(service.stop() == 0)
+        withExtendedLifetime((broker, receiver, publisher)) {}
+    }
+
+    @Test func aFlappingFridgeIsOneIncidentPagedOnce() throws {
+        let broker = try MosquittoBroker()
+        let scratch = try Scratch()
+        let receiver = WebhookReceiver(port: LoopbackPort.free())
+        try receiver.start()
+        let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, clientID: "flap-test",
+                                       extraArgs: ["--rules", scratch.path("rules.json5"),
+                                                   "--webhook", "http://127.0.0.1:\(receiver.port)/hook"])
+        try writeRules(scratch.path("rules.json5"),
+                       #"  {name: "fridge_warm", expr: "fridge_c > 8", clear: "fridge_c <= 7", severity: "warning"},"#)
+        try writeRegistry(service.stations, stations: [("fr-001", "150300", true)])
+        try service.start()
+        let publisher = try TestPublisher(broker: broker.url)
+        // Eight fire/resolve cycles, one reading a second of station time.
+        var t = nowMs()
+        for i in 0..<16 {
+            t += 1000
+            try publisher.publish("yizhan/v1/150300/fr-001/telemetry", "{\"ts\":\(t),\"fridge_c\":\(i % 2 == 0 ? 9 : 5)}")
+            #expect(waitUntil(10) { service.alerts("all").count == i / 2 + 1 && (i % 2 == 0) == !service.alerts("firing").isEmpty })
+        }
+        // Fire, resolve, fire, resolve paged alone; the third fire opens the flapping incident.
+        #expect(waitUntil(10) { receiver.posts.count == 5 })
+        usleep(500_000)
+        let posts = receiver.posts
+        #expect(posts.count == 5)
+        #expect(posts.last?["groupKey"] as? String == "{}/flapping:{alertname=\"fridge_warm\", station=\"fr-001\"}")
+        let open = (service.get("/api/v1/incidents?state=open")?.json as? [[String: Any]])?.first
+        #expect(open?["kind"] as? String == "flapping" && open?["station"] as? String == "fr-001")
+        #expect((open?["members"] as? [Any])?.count == 6)
+        #expect(service.alerts("all").count == 8)
+        #expect(service.metric("yizhan_pages_total") == 5 && service.metric("yizhan_alert_notifications_total") == 16)
         #expect(service.stop() == 0)
         withExtendedLifetime((broker, receiver, publisher)) {}
     }

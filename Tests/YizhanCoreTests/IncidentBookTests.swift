@@ -332,6 +332,20 @@ struct FlappingIncidentTests {
         #expect(tally.alone == 4)
     }
 
+    @Test("a station clock ahead of the reference does not settle the flap at once")
+    func aheadOfNow() {
+        var b = book()
+        var tally = IncidentTally()
+        var t = t0
+        for _ in 0..<5 {
+            let a = alert(st, rule: "fridge_warm", firedAt: t)
+            tally.add(b.apply(firing(a), now: t0))
+            tally.add(b.apply(resolving(a, at: t + 1000), now: t0))
+            t += 2000
+        }
+        #expect(tally.pages.map(\.kind) == [.opened] && b.openIncidents.count == 1)
+    }
+
     @Test("slow cycles (one every 3 h) never flap")
     func slow() {
         var b = book()

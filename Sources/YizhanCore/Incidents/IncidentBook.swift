@@ -195,7 +195,9 @@ public struct IncidentBook: Sendable, Equatable {
     private mutating func settle(now: Int64, changed: inout [String], pages: inout [IncidentPage], stateChanged: inout Bool) {
         for (fk, id) in flapOpen {
             guard let inc = open[id], inc.firingMembers == 0 else { continue }
-            let pct = FlapMeasure.percent(changes: changes[fk] ?? [], at: now, windowMs: settings.flapWindowMs,
+            // A station clock a little ahead of ours must not make its own changes not count yet.
+            let list = changes[fk] ?? []
+            let pct = FlapMeasure.percent(changes: list, at: max(now, list.last ?? now), windowMs: settings.flapWindowMs,
                                           history: settings.flapHistory)
             guard pct < settings.flapLowPct else { continue }
             var done = inc
