@@ -4,7 +4,7 @@ import YizhanIngest
 import YizhanNotify
 import YizhanStore
 
-/// `GET /api/v1/incidents?state=open|resolved|all[&region=R][&id=ID]`: regional incidents and
+/// `GET /api/v1/incidents?state=open|resolved|all[&region=R][&id=ID][&limit=N]`: regional incidents and
 /// flapping alerts, newest first, each with its member stations, as committed.
 struct IncidentAPI: Sendable {
     let reader: StoreReader
@@ -25,6 +25,12 @@ struct IncidentAPI: Sendable {
         if state != "all" { list = list.filter { $0.isOpen == (state == "open") } }
         if let region = query["region"] { list = list.filter { $0.region == region } }
         if let id = query["id"] { list = list.filter { $0.id == id } }
+        if let text = query["limit"] {
+            guard let n = Int(text), (1...10_000).contains(n) else {
+                throw BadParameter("limit: \"\(text)\" is not a whole number from 1 to 10000")
+            }
+            list = Array(list.prefix(n))
+        }
         return .json(200, "[" + list.map(IncidentJSON.render).joined(separator: ",") + "]")
     }
 }
