@@ -29,7 +29,12 @@ public final class AlertingStage: @unchecked Sendable {
     private let refreshEveryMs: Int64
     private var lastRefresh: Int64 = 0
 
-    public init(engine: AlertEngine, outbox: @escaping Outbox, refresh: Refresh? = nil, refreshEveryMs: Int64 = 60_000) {
+    /// Regional incidents and flapping: which notifications page on their own; nil: all do.
+    public let incidents: IncidentStage?
+
+    public init(engine: AlertEngine, outbox: @escaping Outbox, refresh: Refresh? = nil, refreshEveryMs: Int64 = 60_000,
+                incidents: IncidentStage? = nil) {
+        self.incidents = incidents
         self.engine = engine
         self.outbox = outbox
         self.refresh = refresh
@@ -44,6 +49,7 @@ public final class AlertingStage: @unchecked Sendable {
     }
 
     func apply(_ decoded: DecodedMessage, receivedAt: Int64, into batch: inout StoreBatch) {
+        for r in decoded.readings where r.ts > (stationClock ?? .min) { stationClock = r.ts }
         if let station = decoded.telemetryStation {
             // Even a message whose readings were all refused shows the station is alive.
             add(engine.ingest(station: station, readings: decoded.readings, receivedAt: receivedAt), now: receivedAt, to: &batch)
@@ -76,11 +82,13 @@ public final class AlertingStage: @unchecked Sendable {
                 add(engine.addSilence(silence, now: now), now: now, to: &batch)
                 completions.append(done)
             case .reload(let rules, let registry, let done):
+                incidents?.reload(registry: registry)
                 add(engine.reload(rules: rules, registry: registry, now: now), now: now, to: &batch)
                 completions.append(done)
             }
         }
         add(engine.tick(now: now), now: now, to: &batch)
+        incidents?.flush(into: &batch)
         if let refresh, now - lastRefresh >= refreshEveryMs {
             lastRefresh = now
             let firing = engine.openAlerts.filter { $0.state == .firing && $0.notified }
@@ -99,17 +107,30 @@ public final class AlertingStage: @unchecked Sendable {
     /// Appends only: the store upserts alerts in order (the last version wins) and applies
     /// discards after them, so repeated or discarded alerts within a batch cost O(1) each.
     private func add(_ out: AlertingOutput, now: Int64, to batch: inout StoreBatch) {
-        guard !out.isEmpty else { return }
+        var out = out
+        let notified = out.notifications.count
+        var incidentItems: [OutboxItem] = []
+        var incidentPages = 0
+        if let incidents {
+            // Flaps settle on station time: in an accelerated or replayed run it lags the
+            // service's clock by hours, and the flaps' changes are on it.
+            (incidentItems, incidentPages) = incidents.apply(&out, now: min(now, stationClock ?? now), into: &batch)
+        }
+        guard !out.isEmpty || !incidentItems.isEmpty else { return }
         batch.alerts += out.alerts
         batch.transitions += out.transitions
         batch.discardedAlerts += out.discarded
         batch.outbox += outbox(out, now)
+        batch.outbox += incidentItems
         counters.transitions += out.transitions.count
-        counters.notifications += out.notifications.count
+        counters.notifications += notified
+        counters.pages += out.notifications.count + incidentPages
         counters.backfilled += out.alerts.filter { $0.backfilled && $0.state == .resolved }.count
     }
 
     private var counters = AlertingCounters()
+    /// The newest sample time seen (station time).
+    private var stationClock: Int64?
 
     // MARK: other threads
 
@@ -153,6 +174,8 @@ public struct AlertingSnapshot: Sendable {
 public struct AlertingCounters: Sendable, Equatable {
     public var transitions = 0
     public var notifications = 0
+    /// What dispatch receives: notifications not grouped into an incident, plus incident pages.
+    public var pages = 0
     /// Alerts that fired and resolved inside replayed data: recorded, not paged.
     public var backfilled = 0
 }

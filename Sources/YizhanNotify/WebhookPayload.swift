@@ -37,7 +37,13 @@ public enum WebhookPayload {
                receiver: receiver, externalURL: externalURL)
     }
 
+    /// - Parameters (beyond `render`'s):
+    ///   - groupBy: the labels that make the group (`groupKey`, `groupLabels`).
+    ///   - route: the `groupKey`'s route part (`{}` as Alertmanager's root route).
+    ///   - annotations: added to each alert's annotations, never replacing theirs (an incident's
+    ///     id and kind; the nearest working station).
     static func text(alerts: [Alert], status: String, receiver: String, externalURL: String,
+                     groupBy: [String] = groupBy, route: String = "{}",
                      annotations extra: (Alert) -> [String: String] = { _ in [:] }) -> String {
         let base = trimmedBase(externalURL)
         let labelSets = alerts.map(AlertLabels.labels)
@@ -47,7 +53,7 @@ public enum WebhookPayload {
 
         var o = JSONObject()
         o.string("version", "4")
-        o.string("groupKey", "{}:" + AlertLabels.labelSetString(groupLabels))
+        o.string("groupKey", route + ":" + AlertLabels.labelSetString(groupLabels))
         o.int("truncatedAlerts", 0)
         o.string("status", status)
         o.string("receiver", receiver)

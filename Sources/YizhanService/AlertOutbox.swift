@@ -67,3 +67,43 @@ struct AlertOutbox: Sendable {
         return OutboxItem(channel: Self.alertmanager, alertID: alert.id, topic: nil, retain: false, payload: payload, createdAt: now)
     }
 }
+
+extension AlertOutbox {
+    /// The MQTT topic of an incident: retained while open, like an alert's.
+    func incidentTopic(_ inc: Incident) -> String { "\(topicPrefix)/\(inc.region)/incidents/\(inc.rule)/\(inc.id)" }
+
+    /// Incident pages (one webhook POST each, the members pushed to Alertmanager) and the
+    /// MQTT mirror of every incident that changed (opened, joined, resolved).
+    func incidentItems(_ pages: [IncidentPage], _ changed: [Incident], now: Int64) -> [OutboxItem] {
+        var items: [OutboxItem] = []
+        for inc in changed {
+            let topic = incidentTopic(inc)
+            if inc.isOpen {
+                items.append(OutboxItem(channel: Self.mqtt, alertID: inc.id, topic: topic, retain: true,
+                                        payload: IncidentJSON.bytes(inc), createdAt: now))
+            } else {
+                items.append(OutboxItem(channel: Self.mqtt, alertID: inc.id, topic: topic, retain: false,
+                                        payload: IncidentJSON.bytes(inc), createdAt: now))
+                items.append(OutboxItem(channel: Self.mqtt, alertID: inc.id, topic: topic, retain: true,
+                                        payload: [], createdAt: now))
+            }
+        }
+        for page in pages {
+            if webhookURL != nil {
+                items.append(OutboxItem(channel: Self.webhook, alertID: page.incident.id, topic: nil, retain: false,
+                                        payload: WebhookPayload.render(page: page, receiver: "yizhan", externalURL: externalURL),
+                                        createdAt: now))
+            }
+            if alertmanagerURL != nil {
+                let alerts = page.alerts
+                let link = externalURL + "/api/v1/incidents?id=" + page.incident.id
+                let payload = page.kind == .resolved
+                    ? AlertmanagerPayload.render(alerts, generatorURL: link)
+                    : AlertmanagerPayload.render(alerts, generatorURL: link, now: now, validForMs: Self.alertmanagerValidForMs)
+                items.append(OutboxItem(channel: Self.alertmanager, alertID: page.incident.id, topic: nil, retain: false,
+                                        payload: payload, createdAt: now))
+            }
+        }
+        return items
+    }
+}

@@ -47,6 +47,9 @@ final class MetricsExposition: Sendable {
                [("", Double(alerting?.counters.transitions ?? 0))])
         family("yizhan_alert_notifications_total", "counter", "Notifications queued for dispatch (firing, repeated, resolved).",
                [("", Double(alerting?.counters.notifications ?? 0))])
+        family("yizhan_pages_total", "counter",
+               "Pages queued for dispatch: notifications not grouped into an incident, plus incident pages (opened, resolved).",
+               [("", Double(alerting?.counters.pages ?? 0))])
         family("yizhan_alerts_backfilled_total", "counter",
                "Alerts that fired and resolved inside replayed data: recorded, counted as downtime, paged to no one.",
                [("", Double(alerting?.counters.backfilled ?? 0))])

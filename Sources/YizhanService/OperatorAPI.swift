@@ -55,6 +55,7 @@ final class OperatorAPI: Sendable {
             case .series(let id): return try series(id, request.query, scope)
             case .rejects: return try rejects(request.query, scope)
             case .alerts: return try alerts.list(request.query, scope)
+            case .incidents: return try IncidentAPI(reader: reader).list(request.query, scope)
             case .alert(let id): return try alerts.detail(id, scope)
             case .ack(let id): return try alerts.ack(id, request, scope)
             case .silences: return try alerts.silence(request, scope)
@@ -248,6 +249,8 @@ final class OperatorAPI: Sendable {
 /// The endpoints of the read API, from a path's segments.
 enum Route: Equatable {
     case healthz, readyz, metrics, stations, rejects, alerts, silences, uptimeReport, reports
+    /// Regional and flapping incidents (issue 11; beyond api.md).
+    case incidents
     /// The public finder (`/find`, `/find/FILE`) and its data, open to anyone.
     case find(String?), publicStations, publicPlaces
     case writtenReport(String)
@@ -282,6 +285,7 @@ enum Route: Equatable {
         case ("stations", 5) where p[4] == "series": self = .series(p[3])
         case ("rejects", 3): self = .rejects
         case ("alerts", 3): self = .alerts
+        case ("incidents", 3): self = .incidents
         case ("alerts", 4): self = .alert(p[3])
         case ("alerts", 5) where p[4] == "ack": self = .ack(p[3])
         case ("silences", 3): self = .silences

@@ -111,7 +111,7 @@ public final class Service: @unchecked Sendable {
         let coverage = CoverageWatch(registry: registry, rules: rules, radiusM: config.coverageRadiusM,
                                      firing: { [unowned self] in self.pipeline?.alertingSnapshot?.firingByStation })
         self.coverage = coverage
-        let alerting = try restoreAlerting(reader, coverage: coverage)
+        let alerting = try restoreAlerting(reader, coverage: coverage, savedIncidents: try writer.meta(IncidentStage.stateKey))
         let pipeline = try IngestPipeline(
             journal: journal, writer: writer, prefix: config.topicPrefix, limits: config.limits, registry: registry,
             initialStations: initial, settings: settings, alerting: alerting, clock: clock,
@@ -178,7 +178,7 @@ public final class Service: @unchecked Sendable {
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
-    private func restoreAlerting(_ reader: StoreReader, coverage: CoverageWatch) throws -> AlertingStage {
+    private func restoreAlerting(_ reader: StoreReader, coverage: CoverageWatch, savedIncidents: String?) throws -> AlertingStage {
         var engine = AlertEngine(rules: rules.current, registry: registry.registry,
                                  settings: AlertEngine.Settings(renotifyMs: config.renotifyMs, willGraceMs: Self.willGraceMs))
         var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
@@ -196,7 +196,11 @@ public final class Service: @unchecked Sendable {
         let finalOutbox = outbox
         var refresh: AlertingStage.Refresh? = nil
         if config.alertmanager != nil { refresh = { firing, now in finalOutbox.refreshItems(firing, now: now) } }
-        return AlertingStage(engine: engine, outbox: { out, now in finalOutbox.items(out, now: now) }, refresh: refresh)
+        let book = try IncidentStage.restoredBook(settings: config.incidents, registry: registry.registry, saved: savedIncidents)
+        if !book.openIncidents.isEmpty { Log.line("incidents: restored \(book.openIncidents.count) open incidents") }
+        let incidents = IncidentStage(book: book) { pages, changed, now in finalOutbox.incidentItems(pages, changed, now: now) }
+        return AlertingStage(engine: engine, outbox: { out, now in finalOutbox.items(out, now: now) }, refresh: refresh,
+                             incidents: incidents)
     }
 
     /// One thread per channel delivers the outbox in order, retrying with backoff.

@@ -69,6 +69,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var mapTileAttribution: String? = nil
     /// Walking radius of a station's service circle (步行15分钟服务圈), metres.
     public var coverageRadiusM = 1_000.0
+    /// Regional incidents and flapping (README, "Incidents"): which alerts page on their own.
+    public var incidents = IncidentSettings()
 
     public init() {}
 
@@ -125,6 +127,16 @@ public struct ServiceConfig: Sendable, Equatable {
         "map_tile_url": { $0.mapTileURL = try $1.optionalString() },
         "map_tile_attribution": { $0.mapTileAttribution = try $1.optionalString() },
         "coverage_radius_m": { $0.coverageRadiusM = Double(try $1.int(in: 50...20_000)) },
+        "incidents_regional": { $0.incidents.regional = try $1.bool() },
+        "incidents_regional_count": { $0.incidents.regionalCount = try $1.int(in: 1...1_000_000) },
+        "incidents_regional_share_pct": { $0.incidents.regionalSharePct = try $1.percent() },
+        "incidents_regional_min_count": { $0.incidents.regionalMinCount = try $1.int(in: 1...1_000_000) },
+        "incidents_regional_window": { $0.incidents.regionalWindowMs = try $1.duration() },
+        "incidents_flapping": { $0.incidents.flapping = try $1.bool() },
+        "incidents_flap_window": { $0.incidents.flapWindowMs = try $1.duration() },
+        "incidents_flap_history": { $0.incidents.flapHistory = try $1.int(in: 2...10_000) },
+        "incidents_flap_high_pct": { $0.incidents.flapHighPct = try $1.percent() },
+        "incidents_flap_low_pct": { $0.incidents.flapLowPct = try $1.percent() },
     ]
 
     /// Reads a JSON5 config file over the defaults. Unknown keys are errors: a
@@ -160,6 +172,9 @@ public struct ServiceConfig: Sendable, Equatable {
                 let why = (error as? ConfigValue.Problem)?.message ?? "\(error)"
                 throw ConfigError(file: file, line: line, message: "\(key): \(why)")
             }
+        }
+        if let problem = config.incidents.problem {
+            throw ConfigError(file: file, line: nil, message: "incidents settings: \(problem)")
         }
         return config
     }

@@ -17,7 +17,8 @@ import YizhanCore
     @Test func shippedScenariosDecodeAndExpand() throws {
         let dir = scenariosDirectory()
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json5") }.sorted()
-        #expect(names == ["demo.json5", "e2e-short.json5", "flapping-fridges.json5", "hostile-device.json5", "month-history.json5", "national.json5",
+        #expect(names == ["demo.json5", "e2e-league.json5", "e2e-short.json5", "flapping-fridges.json5", "hostile-device.json5",
+                          "league-network-loss.json5", "month-history.json5", "national.json5",
                           "quiet-day.json5", "regional-blackout.json5", "visits-days.json5"])
         var plans: [String: (Scenario, [Station], FaultPlan)] = [:]
         for n in names {
@@ -31,13 +32,18 @@ import YizhanCore
         #expect(share > 0.15 && share < 0.19)
         #expect(!quietPlan.faults.isEmpty && quietPlan.faults.count < 60)
         // The 3,000-station scenarios share one fleet, so one registry serves them all.
-        for n in ["regional-blackout.json5", "flapping-fridges.json5", "hostile-device.json5"] {
+        for n in ["regional-blackout.json5", "flapping-fridges.json5", "hostile-device.json5", "league-network-loss.json5"] {
             #expect(plans[n]!.1 == quietFleet, "\(n) has the quiet day's fleet")
         }
         let (_, _, blackout) = try #require(plans["regional-blackout.json5"])
         #expect(blackout.faults.allSatisfy { $0.kind == .mainsCut && quietFleet[$0.station].region == "150200" })
         #expect(blackout.faults.count == quietFleet.filter { $0.region == "150200" }.count)
         #expect(blackout.faults.allSatisfy { $0.start == 30 * 60_000 && (3_480_000...3_720_000).contains($0.duration!) })
+        let (_, _, ordos) = try #require(plans["league-network-loss.json5"])
+        #expect(ordos.faults.allSatisfy { $0.kind == .networkLossWill && quietFleet[$0.station].region == "150600" })
+        #expect(ordos.faults.count == quietFleet.filter { $0.region == "150600" }.count)
+        let (_, leagueFleet, league) = try #require(plans["e2e-league.json5"])
+        #expect(leagueFleet.count == 52 && league.faults.count == 48)
         let (_, _, fridges) = try #require(plans["flapping-fridges.json5"])
         #expect(fridges.faults.count == 900 && Set(fridges.faults.map(\.station)).count == 150)
         let (_, _, hostile) = try #require(plans["hostile-device.json5"])

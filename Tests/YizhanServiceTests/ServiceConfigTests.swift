@@ -64,6 +64,16 @@ let keyCases: [String: KeyCase] = [
                             applied: { $0.mapTileURL == "http://tiles.lan/{z}/{x}/{y}.png" }, wrongType: "true"),
     "map_tile_attribution": KeyCase(valid: #""© 测绘""#, applied: { $0.mapTileAttribution == "© 测绘" }, wrongType: "1"),
     "coverage_radius_m": KeyCase(valid: "800", applied: { $0.coverageRadiusM == 800 }, wrongType: "\"1km\""),
+    "incidents_regional": KeyCase(valid: "false", applied: { !$0.incidents.regional }, wrongType: #""no""#),
+    "incidents_regional_count": KeyCase(valid: "20", applied: { $0.incidents.regionalCount == 20 }, wrongType: "0"),
+    "incidents_regional_share_pct": KeyCase(valid: "5", applied: { $0.incidents.regionalSharePct == 5 }, wrongType: #""5%""#),
+    "incidents_regional_min_count": KeyCase(valid: "3", applied: { $0.incidents.regionalMinCount == 3 }, wrongType: "2.5"),
+    "incidents_regional_window": KeyCase(valid: #""5m""#, applied: { $0.incidents.regionalWindowMs == 300_000 }, wrongType: "120"),
+    "incidents_flapping": KeyCase(valid: "false", applied: { !$0.incidents.flapping }, wrongType: "0"),
+    "incidents_flap_window": KeyCase(valid: #""1h""#, applied: { $0.incidents.flapWindowMs == 3_600_000 }, wrongType: "3600"),
+    "incidents_flap_history": KeyCase(valid: "21", applied: { $0.incidents.flapHistory == 21 }, wrongType: "1"),
+    "incidents_flap_high_pct": KeyCase(valid: "50", applied: { $0.incidents.flapHighPct == 50 }, wrongType: "150"),
+    "incidents_flap_low_pct": KeyCase(valid: "5", applied: { $0.incidents.flapLowPct == 5 }, wrongType: "true"),
 ]
 
 @Suite struct ServiceConfigTests {
@@ -136,6 +146,7 @@ let keyCases: [String: KeyCase] = [
         case "map_tile_url": others.mapTileURL = reset.mapTileURL
         case "map_tile_attribution": others.mapTileAttribution = reset.mapTileAttribution
         case "coverage_radius_m": others.coverageRadiusM = reset.coverageRadiusM
+        case _ where key.hasPrefix("incidents_"): others.incidents = reset.incidents
         default: Issue.record("no field for \(key)")
         }
         #expect(others == reset)
@@ -314,5 +325,10 @@ let keyCases: [String: KeyCase] = [
         decoder.allowsJSON5 = true
         let keys = try decoder.decode([String: ConfigValue].self, from: data).keys
         #expect(Set(keys) == Set(ServiceConfig.fileKeys.keys))
+    }
+
+    @Test func incidentSettingsThatCannotWorkAreRefused() {
+        let error = parseError("{ incidents_flap_high_pct: 10, incidents_flap_low_pct: 20 }")
+        #expect(error?.message.contains("low_pct") == true, "\(String(describing: error))")
     }
 }

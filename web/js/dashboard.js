@@ -136,6 +136,7 @@ async function poll() {
     setLive("lost");
     next = POLL_MS * 2;
   }
+  if (S.view === "overview" && Date.now() - (S.incidentsAt || 0) >= 10000) { S.incidentsAt = Date.now(); loadIncidents(); }
   // A tab nobody looks at polls less often; it catches up at once when shown again.
   pollTimer = setTimeout(poll, document.hidden ? Math.max(next, 15000) : next);
 }
@@ -373,6 +374,7 @@ function renderAll() {
   document.title = I18N.t("app.title") + " · Yizhan";
   renderSummary();
   renderAlerts();
+  renderIncidents();
   setLive(document.getElementById("live-status").dataset.state === "lost" ? "lost" : "ok");
 }
 
@@ -485,6 +487,44 @@ function renderAlerts() {
   document.getElementById("alert-empty").hidden = list.length > 0;
   document.getElementById("alert-count").textContent = String([...S.alerts.values()].filter((a) => a.state === "firing" && (!S.league || a.region === S.league)).length);
   document.getElementById("alert-shown").textContent = list.length > MAX_ALERTS_SHOWN ? I18N.t("alerts.shown", { n: shown.length, total: list.length }) : "";
+}
+
+// ---- incidents ---------------------------------------------------------------------------
+
+const INCIDENT_MEMBERS_SHOWN = 8;
+
+// Regional events and flapping alerts (GET /api/v1/incidents): open ones first, then the
+// latest resolved, each with its member stations.
+async function loadIncidents() {
+  let list = [];
+  try { list = await API.get("/api/v1/incidents?limit=50"); } catch (e) { return; }
+  S.incidents = list;
+  renderIncidents();
+}
+
+function renderIncidents() {
+  const list = (S.incidents || []).filter((i) => !S.league || i.region === S.league)
+    .sort((a, b) => (a.state === b.state ? 0 : a.state === "open" ? -1 : 1));
+  const body = clear(document.querySelector("#incident-table tbody"));
+  for (const inc of list) {
+    const stations = [...new Set(inc.members.map((m) => m.station))];
+    const members = el("span", { class: "incident-members" });
+    for (const id of stations.slice(0, INCIDENT_MEMBERS_SHOWN)) {
+      members.append(el("a", { class: "mono small", href: "/station/" + encodeURIComponent(id), title: S.names.get(id) || id }, id), " ");
+    }
+    if (stations.length > INCIDENT_MEMBERS_SHOWN) members.append(el("span", { class: "muted" }, I18N.t("incidents.more", { n: stations.length })));
+    const opened = Time.parse(inc.opened_at);
+    body.append(el("tr", {},
+      el("td", {}, el("span", { class: "tag" + (inc.state === "open" ? " astate-firing" : "") }, I18N.t("incidents." + inc.state))),
+      el("td", {}, I18N.t("incidents." + inc.kind)),
+      el("td", {}, Leagues.name(inc.region), inc.station ? el("span", { class: "mono small" }, " " + inc.station) : null),
+      el("td", { class: "mono" }, inc.rule),
+      el("td", { class: "num" }, inc.state === "open" ? inc.firing + " / " + inc.stations : String(inc.stations)),
+      el("td", { class: "nowrap", title: Time.full(opened) }, Time.short(opened)),
+      el("td", {}, members)));
+  }
+  document.getElementById("incident-empty").hidden = list.length > 0;
+  document.getElementById("incident-count").textContent = String(list.filter((i) => i.state === "open").length);
 }
 
 // ---- views -------------------------------------------------------------------------------

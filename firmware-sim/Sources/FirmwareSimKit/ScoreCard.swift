@@ -25,7 +25,11 @@ import YizhanCore
 ///   "false_alerts": [{"alert_id", "station", "rule", "pending_since", "fired_at",
 ///                     "kind",              // the kind it counts against, or "unexpected"
 ///                     "truth_id"}],        // the line whose `forbid` it broke; null: unexpected
-///   "warnings": [text...]                  // e.g. the service listed the maximum it returns
+///   "warnings": [text...],                 // e.g. the service listed the maximum it returns
+///   "pages": 12,                           // page economy: what maintenance dispatch was sent
+///                                          // (the service's yizhan_pages_total; null: not known)
+///   "pages_per_fault": 0.02,               // pages ÷ injected faults, 3 decimals; null: not known
+///   "incidents": 2                         // regional/flapping incidents the service opened; null: not known
 /// }
 /// ROW = {"kind": "mains_cut",
 ///        "injected": 3,        // truth lines of this kind
@@ -116,6 +120,17 @@ public struct ScoreCard: Sendable, Equatable {
     public var firedAlertsSeen: Int
     public var rejectsSeen: Int
     public var warnings: [String] = []
+    /// Pages the service queued for dispatch (notifications not grouped into an incident, plus
+    /// incident pages), read from its `yizhan_pages_total`; nil when it does not say.
+    public var pages: Int? = nil
+    /// Incidents it opened (`GET /api/v1/incidents`); nil when it does not say.
+    public var incidents: Int? = nil
+
+    /// Pages ÷ injected faults, 3 decimals.
+    public var pagesPerFault: Double? {
+        guard let pages, total.injected > 0 else { return nil }
+        return (Double(pages) * 1000 / Double(total.injected)).rounded() / 1000
+    }
 
     public func row(_ kind: String) -> Row? { kinds.first { $0.kind == kind } }
 
@@ -175,6 +190,12 @@ public struct ScoreCard: Sendable, Equatable {
         if let source { head += ", \(source)" }
         out.append(head)
         out.append("\(total.injected) faults injected; service listed \(alertsSeen) alerts (\(firedAlertsSeen) fired), \(rejectsSeen) rejects")
+        if let pages {
+            var economy = "page economy: \(pages) pages to dispatch for \(total.injected) faults"
+            if let per = pagesPerFault { economy += " (\(per) per fault)" }
+            if let incidents { economy += ", \(incidents) incidents" }
+            out.append(economy)
+        }
         out.append("")
         out.append(line(header))
         out.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
@@ -263,7 +284,10 @@ public struct ScoreCard: Sendable, Equatable {
         out += "  \"total\": \(row(total)),\n"
         out += "  \"missed\": \(array(missed)),\n"
         out += "  \"false_alerts\": \(array(falses)),\n"
-        out += "  \"warnings\": \(list(warnings))\n"
+        out += "  \"warnings\": \(list(warnings)),\n"
+        out += "  \"pages\": \(pages.map(String.init) ?? "null"),\n"
+        out += "  \"pages_per_fault\": \(pct(pagesPerFault)),\n"
+        out += "  \"incidents\": \(incidents.map(String.init) ?? "null")\n"
         out += "}\n"
         return out
     }

@@ -175,6 +175,14 @@ public enum ScoreCommand {
 
     // MARK: scoring
 
+    /// The value of an unlabelled sample in Prometheus text exposition.
+    static func metric(_ name: String, in text: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+            return Double(line.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
     /// Reads the truth, fetches the service's alerts and rejects, and scores.
     public static func score(_ o: Options) throws -> ScoreCard {
         let truth = try Scorer.readTruth(path: o.truthPath)
@@ -198,6 +206,8 @@ public enum ScoreCommand {
             rejects += try client.rejects(since: from - Scorer.earlyToleranceMs, station: station, warnings: &warnings)
         }
         var card = Scorer(from: from, to: to, graceMs: o.graceMs).score(truth: truth, alerts: alerts, rejects: rejects)
+        card.pages = client.pages()
+        card.incidents = client.incidentCount()
         card.warnings += warnings
         return card
     }
@@ -278,6 +288,20 @@ public enum ScoreCommand {
                                         firedAt: try time("fired_at"), resolvedAt: try time("resolved_at")))
             }
             return out
+        }
+
+        /// `yizhan_pages_total` from the service's metrics; nil if it has none.
+        func pages() -> Int? {
+            var headers: [(String, String)] = []
+            if let token { headers.append(("Authorization", "Bearer \(token)")) }
+            guard let reply = try? ScoreHTTP.get(endpoint, path: "/metrics", headers: headers), reply.status == 200 else { return nil }
+            return ScoreCommand.metric("yizhan_pages_total", in: reply.text).map { Int($0) }
+        }
+
+        /// How many incidents the service lists; nil if it has no such endpoint.
+        func incidentCount() -> Int? {
+            guard let list = try? getJSON("/api/v1/incidents?state=all") as? [Any] else { return nil }
+            return list.count
         }
 
         func rejects(since: Int64, station: String, warnings: inout [String]) throws(ScoreError) -> [Scorer.Reject] {

@@ -29,10 +29,17 @@ extension Scorer {
         public var note: String?
         /// 1-based line in the truth file; 0 for lines made in code.
         public var line: Int
+        /// What the wall clock (the service's clock) read when the fault began and ended
+        /// (`wall_start`, `wall_end`): the same as `start`/`end` in real time; in accelerated
+        /// runs the only time base heartbeat alerts and rejects can be compared with.
+        public var wallStart: Int64?
+        public var wallEnd: Int64?
 
         public init(id: String, station: String, region: String? = nil, kind: String, start: Int64, end: Int64?,
                     expect: [String] = [], forbid: [String] = [], expectRejects: [String] = [], note: String? = nil,
-                    line: Int = 0) {
+                    line: Int = 0, wallStart: Int64? = nil, wallEnd: Int64? = nil) {
+            self.wallStart = wallStart
+            self.wallEnd = wallEnd
             self.id = id
             self.station = station
             self.region = region
@@ -99,7 +106,8 @@ extension Scorer {
             firstLineOfID[raw.id] = lineNumber
             out.append(Truth(id: raw.id, station: raw.station, region: raw.region, kind: raw.kind, start: start,
                              end: end, expect: raw.expect ?? [], forbid: raw.forbid ?? [],
-                             expectRejects: raw.expect_rejects ?? [], note: raw.note, line: lineNumber))
+                             expectRejects: raw.expect_rejects ?? [], note: raw.note, line: lineNumber,
+                             wallStart: raw.wall_start?.value, wallEnd: raw.wall_end?.value))
         }
         return out
     }
@@ -133,6 +141,8 @@ extension Scorer {
         let forbid: [String]?
         let expect_rejects: [String]?
         let note: String?
+        let wall_start: WholeMillis?
+        let wall_end: WholeMillis?
     }
 
     /// An integer; a number with a fraction is a type mismatch at its own path (JSONDecoder

@@ -10,9 +10,14 @@
 ///   earliest-fired such alert gives the detection latency `fired_at − start`. One alert can
 ///   meet the expectations of several overlapping lines of the same station and rule.
 /// - Each expected reject reason (`expect_rejects`) is met by a reject of the same station and
-///   reason with `ts` in the fault window; latency `ts − start` of the earliest one. (Reject
-///   `ts` is the service's receive time: it lines up with station time only when the
-///   simulator ran in real time.)
+///   reason with `ts` in the fault's wall window; latency `ts − wall_start` of the earliest one.
+/// - Two clocks: station time (`start`, `end`, sample `ts`, threshold alerts' `fired_at`) and
+///   the service's clock (heartbeat alerts' `fired_at`, reject `ts`). In real time they agree;
+///   in an accelerated run station time runs `speed` times faster, so a service-clock time is
+///   compared with the truth's `wall_start`/`wall_end` (what the wall clock read when the
+///   fault began and ended), never with station time: a Will's alert at once is latency ≈ 0,
+///   not the hour of station time the run compressed. Lines without wall times (older truth
+///   files, hand-made lines) use station time for both.
 /// - A line is *expected* when it expects anything; it is *detected* when every expectation
 ///   is met, otherwise *missed*. A line expecting nothing (a 30 s water cut) only counts as
 ///   injected.
@@ -74,10 +79,63 @@ public struct Scorer: Sendable {
     /// How long after a fault's end its alert may still begin pending.
     public var graceMs: Int64
 
-    public init(from: Int64, to: Int64, graceMs: Int64 = Scorer.defaultGraceMs) {
+    /// Rules whose `fired_at` is the service's clock (heartbeat rules).
+    public var serviceClockRules: Set<String>
+
+    public init(from: Int64, to: Int64, graceMs: Int64 = Scorer.defaultGraceMs,
+                serviceClockRules: Set<String> = Scorer.defaultServiceClockRules) {
         self.from = from
         self.to = to
         self.graceMs = graceMs
+        self.serviceClockRules = serviceClockRules
+    }
+
+    /// The heartbeat rules of the default rules (`station_offline`).
+    public static var defaultServiceClockRules: Set<String> {
+        Set(DefaultRules.ruleSet.rules.filter(\.isHeartbeat).map(\.name))
+    }
+
+    /// The fault window on the service's clock: from `wall_start`, to `wall_end` (or, open, the
+    /// last wall time of the truth) + grace; station times when the line has no wall times.
+    func wallWindow(of t: Truth, wallTo: Int64?) -> ClosedRange<Int64> {
+        guard let ws = t.wallStart, ws > 0 else { return window(of: t) }
+        let end = t.wallEnd ?? max(wallTo ?? ws, ws)
+        return (ws - Self.earlyToleranceMs)...(end + graceMs)
+    }
+
+    /// When the fault began on the clock the alert's `fired_at` (or a reject's `ts`) is on.
+    func origin(of t: Truth, serviceClock: Bool) -> Int64 {
+        guard serviceClock, let ws = t.wallStart, ws > 0 else { return t.start }
+        return ws
+    }
+
+    /// Station time → wall time, from the truth's own pairs: the line that began last is the
+    /// reference, the speed the median of (station duration ÷ wall duration) over lines that
+    /// lasted on both clocks (1 without any). Nil when no line has wall times.
+    struct ClockMap {
+        let refStation: Int64
+        let refWall: Int64
+        let speed: Double
+
+        init?(_ truth: [Truth]) {
+            let timed = truth.filter { ($0.wallStart ?? 0) > 0 }
+            guard let ref = timed.max(by: { $0.wallStart! < $1.wallStart! }) else { return nil }
+            refStation = ref.start
+            refWall = ref.wallStart!
+            let ratios = timed.compactMap { t -> Double? in
+                guard let e = t.end, let we = t.wallEnd, e > t.start, we > t.wallStart! else { return nil }
+                return Double(e - t.start) / Double(we - t.wallStart!)
+            }.sorted()
+            speed = ratios.isEmpty ? 1 : ratios[ratios.count / 2]
+        }
+
+        func wall(ofStation t: Int64) -> Int64 { refWall + Int64((Double(t - refStation) / speed).rounded()) }
+    }
+
+    /// The run window on the service's clock, when the truth has wall times.
+    func wallSpan(of truth: [Truth]) -> (from: Int64, to: Int64)? {
+        guard let map = ClockMap(truth) else { return nil }
+        return (map.wall(ofStation: from), map.wall(ofStation: to))
     }
 
     /// The default run window: from the earliest start to the latest start or end. Nil for no lines.
@@ -114,6 +172,7 @@ public struct Scorer: Sendable {
         var rows: [String: ScoreCard.Row] = [:]
         var misses: [ScoreCard.Miss] = []
         var used = Set<Int>() // alerts that met an expectation
+        let wallSpan = wallSpan(of: truth)
 
         for t in truth {
             var row = rows[t.kind] ?? ScoreCard.Row(kind: t.kind)
@@ -130,7 +189,7 @@ public struct Scorer: Sendable {
                 }
                 if let best {
                     row.expectationsMet += 1
-                    row.latenciesMs.append(best - t.start)
+                    row.latenciesMs.append(best - origin(of: t, serviceClock: serviceClockRules.contains(rule)))
                 } else {
                     missingRules.append(rule)
                 }
@@ -138,11 +197,12 @@ public struct Scorer: Sendable {
             seen.removeAll()
             for reason in t.expectRejects where seen.insert(reason).inserted {
                 row.expectations += 1
+                let ww = wallWindow(of: t, wallTo: wallSpan?.to)
                 let first = (rejectsByStation[t.station] ?? []).lazy
-                    .filter { $0.reason == reason && w.contains($0.ts) }.map(\.ts).min()
+                    .filter { $0.reason == reason && ww.contains($0.ts) }.map(\.ts).min()
                 if let first {
                     row.expectationsMet += 1
-                    row.latenciesMs.append(first - t.start)
+                    row.latenciesMs.append(first - origin(of: t, serviceClock: true))
                 } else {
                     missingReasons.append(reason)
                 }
@@ -166,13 +226,15 @@ public struct Scorer: Sendable {
         var counted = Set<Int>()
         let byStart = truth.sorted { ($0.start, $0.line, $0.id) < ($1.start, $1.line, $1.id) }
         for t in byStart where !t.forbid.isEmpty {
-            let w = window(of: t)
             var seen = Set<String>()
             for rule in t.forbid where seen.insert(rule).inserted {
+                let wall = serviceClockRules.contains(rule)
+                let w = wall ? wallWindow(of: t, wallTo: wallSpan?.to) : window(of: t)
+                let end = wall ? (wallSpan?.to ?? to) : to
                 for i in byKey[Key(station: t.station, rule: rule)] ?? []
                 where !used.contains(i) && !counted.contains(i) && w.contains(alerts[i].firedAt!)
                     // After the run every station goes quiet at once: that silence is not the fault's.
-                    && alerts[i].firedAt! <= to {
+                    && alerts[i].firedAt! <= end {
                     counted.insert(i)
                     rows[t.kind]!.falseAlerts += 1
                     falseAlerts.append(ScoreCard.FalseAlert(alert: alerts[i], kind: t.kind, truthID: t.id))
@@ -180,7 +242,9 @@ public struct Scorer: Sendable {
             }
         }
         var unexpected = ScoreCard.Row(kind: Self.unexpectedKind)
-        for (i, a) in fired where !used.contains(i) && !counted.contains(i) && (from...to).contains(a.firedAt!) {
+        let wallRun = wallSpan.map { $0.from...$0.to } ?? (from...to)
+        for (i, a) in fired where !used.contains(i) && !counted.contains(i)
+            && (serviceClockRules.contains(a.rule) ? wallRun : from...to).contains(a.firedAt!) {
             counted.insert(i)
             unexpected.falseAlerts += 1
             falseAlerts.append(ScoreCard.FalseAlert(alert: a, kind: Self.unexpectedKind, truthID: nil))
