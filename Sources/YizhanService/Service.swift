@@ -172,15 +172,11 @@ public final class Service: @unchecked Sendable {
         coverage.warmUp()
     }
 
-    /// How long a Last Will waits before it pages: long enough to see the service's own link
-    /// drop when the broker itself is shutting down (it publishes every station's Will first).
-    static let willGraceMs: Int64 = 5_000
-
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
     private func restoreAlerting(_ reader: StoreReader, coverage: CoverageWatch, savedIncidents: String?) throws -> AlertingStage {
         var engine = AlertEngine(rules: rules.current, registry: registry.registry,
-                                 settings: AlertEngine.Settings(renotifyMs: config.renotifyMs, willGraceMs: Self.willGraceMs))
+                                 settings: AlertEngine.Settings(renotifyMs: config.renotifyMs, willGraceMs: config.willGraceMs))
         var latest: [String: [String: (value: MetricValue, ts: Int64)]] = [:]
         for station in registry.registry.stations {
             let values = try reader.latest(station: station.id)

@@ -69,6 +69,9 @@ public struct ServiceConfig: Sendable, Equatable {
     public var mapTileAttribution: String? = nil
     /// Walking radius of a station's service circle (步行15分钟服务圈), metres.
     public var coverageRadiusM = 1_000.0
+    /// How long a Last Will waits before it pages: long enough to see the service's own link
+    /// drop when the broker itself is shutting down (it publishes every station's Will first).
+    public var willGraceMs: Int64 = 5_000
     /// Regional incidents and flapping (README, "Incidents"): which alerts page on their own.
     public var incidents = IncidentSettings()
 
@@ -127,6 +130,7 @@ public struct ServiceConfig: Sendable, Equatable {
         "map_tile_url": { $0.mapTileURL = try $1.optionalString() },
         "map_tile_attribution": { $0.mapTileAttribution = try $1.optionalString() },
         "coverage_radius_m": { $0.coverageRadiusM = Double(try $1.int(in: 50...20_000)) },
+        "will_grace": { $0.willGraceMs = try $1.duration() },
         "incidents_regional": { $0.incidents.regional = try $1.bool() },
         "incidents_regional_count": { $0.incidents.regionalCount = try $1.int(in: 1...1_000_000) },
         "incidents_regional_share_pct": { $0.incidents.regionalSharePct = try $1.percent() },

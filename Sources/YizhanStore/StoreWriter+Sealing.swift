@@ -142,10 +142,15 @@ struct SealedLookup {
 
     mutating func contains(series: Int64, ts: Int64, in connection: Connection) throws -> Bool {
         guard let key = ChunkKey.hourKey(series: series, ts: ts) else { return false }
-        if chunks[key] == nil {
+        let chunk: Chunk?
+        if let known = chunks[key] {
+            chunk = known
+        } else {
             let bytes = try connection.cached("SELECT data FROM chunks WHERE key = ?").first([.integer(key)]) { $0.blob(0) }
-            chunks[key] = try bytes.map { try StoreWriter.decodeChunk($0, base: Chunk.hour(of: ts), key: key) }
+            chunk = try bytes.map { try StoreWriter.decodeChunk($0, base: Chunk.hour(of: ts), key: key) }
+            // updateValue: assigning a nil Chunk? through the subscript would remove the key.
+            chunks.updateValue(chunk, forKey: key)
         }
-        return chunks[key]!?.contains(ts: ts) ?? false
+        return chunk?.contains(ts: ts) ?? false
     }
 }

@@ -125,6 +125,8 @@ struct FaultTests {
         try RegistryFile.write(flood + [Station(id: probeStation.id, name: "探针", region: probeStation.region,
                                                  lat: 40.8, lon: 111.7, unmanned: true)], to: service.stations)
         try writeRules(scratch.path("rules.json5"), #"{name: "leak", expr: "leak == true", severity: "critical"}"#)
+        // Every episode must page on its own: the flapping probe is not to be held as one incident.
+        try "{incidents_flapping: false, incidents_regional: false}\n".write(toFile: scratch.path("none.json5"), atomically: true, encoding: .utf8)
         try service.start()
         defer { service.stop() }
 
@@ -178,6 +180,8 @@ struct FaultTests {
                                                    "--alertmanager", "http://127.0.0.1:\(alertmanager.port)"])
         try writeRegistry(service.stations, stations: stations)
         try writeRules(scratch.path("rules.json5"), #"{name: "leak", expr: "leak == true", severity: "critical"}"#)
+        // Twenty stations of one league firing together would be one regional incident; each must page here.
+        try "{incidents_flapping: false, incidents_regional: false}\n".write(toFile: scratch.path("none.json5"), atomically: true, encoding: .utf8)
         try service.start()
         defer { service.stop() }
         let watcher = try AlertTopicWatcher(broker: broker.url)

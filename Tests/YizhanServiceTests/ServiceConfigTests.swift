@@ -63,6 +63,7 @@ let keyCases: [String: KeyCase] = [
     "map_tile_url": KeyCase(valid: #""http://tiles.lan/{z}/{x}/{y}.png""#,
                             applied: { $0.mapTileURL == "http://tiles.lan/{z}/{x}/{y}.png" }, wrongType: "true"),
     "map_tile_attribution": KeyCase(valid: #""© 测绘""#, applied: { $0.mapTileAttribution == "© 测绘" }, wrongType: "1"),
+    "will_grace": KeyCase(valid: #""0s""#, applied: { $0.willGraceMs == 0 }, wrongType: "5"),
     "coverage_radius_m": KeyCase(valid: "800", applied: { $0.coverageRadiusM == 800 }, wrongType: "\"1km\""),
     "incidents_regional": KeyCase(valid: "false", applied: { !$0.incidents.regional }, wrongType: #""no""#),
     "incidents_regional_count": KeyCase(valid: "20", applied: { $0.incidents.regionalCount == 20 }, wrongType: "0"),
@@ -146,6 +147,7 @@ let keyCases: [String: KeyCase] = [
         case "map_tile_url": others.mapTileURL = reset.mapTileURL
         case "map_tile_attribution": others.mapTileAttribution = reset.mapTileAttribution
         case "coverage_radius_m": others.coverageRadiusM = reset.coverageRadiusM
+        case "will_grace": others.willGraceMs = reset.willGraceMs
         case _ where key.hasPrefix("incidents_"): others.incidents = reset.incidents
         default: Issue.record("no field for \(key)")
         }

@@ -117,6 +117,21 @@ import YizhanCore
         #expect(try writer.commit(batch([number("s1", "fridge_c", Self.t0 + 5_000, 1)])) == CommitResult(readingsStored: 0, duplicates: 1))
     }
 
+    @Test func lateReadingsOfSeriesOrHoursWithoutAChunkAreStored() throws {
+        let scratch = try Scratch()
+        let writer = try StoreWriter(path: scratch.path())
+        _ = try writer.commit(batch(Self.threeHours()))
+        _ = try writer.seal(before: Self.t0 + 3 * Self.hour)
+        // Below the horizon, but no chunk holds that hour (before the data) or that series (new).
+        let late = [number("s1", "fridge_c", Self.t0 - 5_000, 1), number("s1", "fridge_c", Self.t0 - 4_000, 2),
+                    number("s3", "fridge_c", Self.t0 + 1_000, 3), number("s3", "fridge_c", Self.t0 + 1_000, 4)]
+        #expect(try writer.commit(batch(late)) == CommitResult(readingsStored: 3, duplicates: 1))
+        let reader = try StoreReader(path: scratch.path())
+        #expect(try reader.series(station: "s3", metric: "fridge_c", from: 0, to: .max, step: nil, limit: 9).map(\.value) == [.number(3)])
+        #expect(try writer.seal(before: Self.t0 + 3 * Self.hour).readings == 3)
+        #expect(try reader.series(station: "s1", metric: "fridge_c", from: Self.t0 - 5_000, to: Self.t0, step: nil, limit: 9).count == 2)
+    }
+
     @Test func aReopenedWriterStillKnowsWhatIsSealed() throws {
         let scratch = try Scratch()
         do {
