@@ -155,8 +155,10 @@ public final class Service: @unchecked Sendable {
     }
 
     /// How long a Last Will waits before it pages: long enough to see the service's own link
-    /// drop when the broker itself is shutting down (it publishes every station's Will first).
-    static let willGraceMs: Int64 = 5_000
+    /// drop when the broker itself is shutting down (it publishes every station's Will first,
+    /// then closes the connection: the writer sees both within a tick or two, 250 ms each), and
+    /// short enough that an accelerated scenario's brief network loss still pages.
+    static let willGraceMs: Int64 = 1_000
 
     /// The engine as the store left it: open alerts keep their ids, pending timers their
     /// start, and `notified` flags, so a restart neither forgets nor re-sends anything.
