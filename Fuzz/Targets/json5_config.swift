@@ -22,7 +22,9 @@ public func fuzzJSON5Config(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         // validateNumber, or not, depending on the bytes after it). Config files end in `}`.
         do {
             _ = try decoder.decode(AnyJSON5.self, from: bytes + Data([0x0A]))
-        } catch where hasExponent(bytes) || bytes.contains(where: { $0 >= 0x80 }) || hasLongDigitRun(bytes) {
+        } catch where hasExponent(bytes) || bytes.contains(where: { $0 >= 0x80 }) || hasLongDigitRun(bytes)
+                        || hasSurrogateEscape(bytes) {
+            // (A lone surrogate escape, `\udddd`: the rules reader keeps it as U+FFFD by design.)
             // Foundation's JSON5 reader refuses some numbers with an exponent that JSON5 allows:
             // `0e7` (though `[0e0]` passes), ones it cannot hold (`7E777…`) and long hexadecimal
             // ones (`0xeccc…`). The registry then gets Foundation's "not valid JSON5"; not
@@ -55,6 +57,16 @@ private func hasLongDigitRun(_ d: Data) -> Bool {
         if run >= 20 { return true }
     }
     return false
+}
+
+/// A `\uD800`…`\uDFFF` escape (either case).
+private func hasSurrogateEscape(_ d: Data) -> Bool {
+    let b = [UInt8](d)
+    guard b.count >= 4 else { return false }
+    return (0..<(b.count - 3)).contains {
+        b[$0] == 0x5C && b[$0 + 1] == 0x75 && (b[$0 + 2] == 0x64 || b[$0 + 2] == 0x44)
+            && [0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46].contains(b[$0 + 3])
+    }
 }
 
 /// Any JSON5 value, to ask Foundation's JSON5 reader whether it reads a text at all.
