@@ -29,6 +29,20 @@ private func nearInteger(_ d: Double) -> Bool {
     d.isFinite && (d == d.rounded() || abs(d - d.rounded()) <= 4 * d.ulp)
 }
 
+/// A double Foundation made integral from a literal with a long fraction somewhere in the
+/// payload (`403150.00000000003` comes out as 403150.0, though it is not an integer).
+private func looksRounded(_ n: NSNumber, _ payload: [UInt8]) -> Bool {
+    guard String(cString: n.objCType) == "d", n.doubleValue == n.doubleValue.rounded() else { return false }
+    var digitsAfterPoint = -1
+    for b in payload {
+        if b == 0x2E { digitsAfterPoint = 0 } else if b >= 0x30 && b <= 0x39, digitsAfterPoint >= 0 {
+            digitsAfterPoint += 1
+            if digitsAfterPoint >= 10 { return true }
+        } else { digitsAfterPoint = -1 }
+    }
+    return false
+}
+
 /// Whether Foundation's (not correctly rounded) value cannot say if the literal was integral:
 /// a few ulps from an integer, or so large that a fraction rounds to one (2^50 and up).
 private func undecidable(_ d: Double) -> Bool {
@@ -82,7 +96,7 @@ private func reference(_ payload: [UInt8]) -> Expected? {
         var ts = receivedAt
         var tsProblem: String?
         if let t = o["ts"] {
-            if let n = t as? NSNumber, !isBool(n), undecidable(n.doubleValue) { return nil }
+            if let n = t as? NSNumber, !isBool(n), undecidable(n.doubleValue) || looksRounded(n, payload) { return nil }
             if let n = t as? NSNumber, !isBool(n), nearInteger(n.doubleValue) {
                 let d = n.doubleValue.rounded()
                 ts = d >= 9.2e18 ? .max : d <= -9.2e18 ? .min : Int64(d)
@@ -93,7 +107,7 @@ private func reference(_ payload: [UInt8]) -> Expected? {
             }
         }
         if let s = o["seq"] {
-            if let n = s as? NSNumber, !isBool(n), undecidable(n.doubleValue) { return nil }
+            if let n = s as? NSNumber, !isBool(n), undecidable(n.doubleValue) || looksRounded(n, payload) { return nil }
             if let n = s as? NSNumber, !isBool(n), nearInteger(n.doubleValue), n.doubleValue.rounded() >= 0, n.doubleValue.rounded() <= 4_294_967_295 {
                 e.seqs.append("\(UInt32(n.doubleValue.rounded()))@\(shown(Double(ts)))")
             } else if tsProblem == nil {
@@ -113,7 +127,7 @@ private func reference(_ payload: [UInt8]) -> Expected? {
             let d = n.doubleValue
             // An ulp off an integer may be Foundation's rounding (3.000…0002 is 3.0 correctly
             // rounded): for an integer metric that cannot be decided here.
-            if let spec, spec.kind == .integer, undecidable(d) { return nil }
+            if let spec, spec.kind == .integer, undecidable(d) || looksRounded(n, payload) { return nil }
             if let spec, spec.kind == .bool { e.rejects.append("bad_type"); continue }
             if let spec, spec.kind == .integer, d.isFinite, d.rounded() != d { e.rejects.append("bad_type"); continue }
             if !d.isFinite || !(spec?.valid?.contains(d) ?? true) { e.rejects.append("out_of_range"); continue }
