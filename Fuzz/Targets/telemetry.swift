@@ -15,6 +15,8 @@ private let topic = "yizhan/v1/150100/S1/telemetry"
 private struct Expected {
     var malformed = false
     var readings: [String] = []
+    /// The values shown as `~` in `readings`, by label, sorted.
+    var values: [String: [Double]] = [:]
     var rejects: [String] = []
     var samples = 0
     var seqs: [String] = []
@@ -22,14 +24,41 @@ private struct Expected {
 
 private func isBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
+/// Integral, or an ulp or few off an integer (Foundation's rounding of long literals).
+private func nearInteger(_ d: Double) -> Bool {
+    d.isFinite && (d == d.rounded() || abs(d - d.rounded()) <= 4 * d.ulp)
+}
+
+/// A double Foundation made integral from a literal with a long fraction somewhere in the
+/// payload (`403150.00000000003` comes out as 403150.0, though it is not an integer).
+private func looksRounded(_ n: NSNumber, _ payload: [UInt8]) -> Bool {
+    guard String(cString: n.objCType) == "d", n.doubleValue == n.doubleValue.rounded() else { return false }
+    var digitsAfterPoint = -1
+    for b in payload {
+        if b == 0x2E { digitsAfterPoint = 0 } else if b >= 0x30 && b <= 0x39, digitsAfterPoint >= 0 {
+            digitsAfterPoint += 1
+            if digitsAfterPoint >= 10 { return true }
+        } else { digitsAfterPoint = -1 }
+    }
+    return false
+}
+
+/// Whether Foundation's (not correctly rounded) value cannot say if the literal was integral:
+/// a few ulps from an integer, or so large that a fraction rounds to one (2^50 and up).
+private func undecidable(_ d: Double) -> Bool {
+    d.isFinite && (d.magnitude >= 1_125_899_906_842_624 || (d != d.rounded() && nearInteger(d)))
+}
+
 /// A number as compared: -0 is 0, and beyond 2^53 to 15 significant digits, because Foundation
 /// rounds long integers through Decimal and can be an ulp off (123456784392015678901234567890
 /// is 1.2345678439201569e+29 correctly rounded, as the decoder has it; Foundation says …67e+29).
 private func shown(_ d: Double) -> String {
     if d == 0 { return "0.0" }
     // Also long fractions: 123456789.12345678901234567890 is …79 correctly rounded (the decoder,
-    // Python), …76 from Foundation. Integral values below 2^53 compare exactly.
-    return d.magnitude < 9_007_199_254_740_992 && d == d.rounded() ? "\(d)" : String(format: "%.15g", d)
+    // Python), …76 from Foundation. Integral values below 2^53 compare exactly; others as
+    // the nearest multiple of a 2^-40 relative step, which an ulp or two never crosses unless
+    // it sits on the edge (then `sameValues` compares the numbers themselves).
+    return "~"
 }
 
 /// The reference: what protocol.md says, computed from Foundation's parse.
@@ -45,8 +74,9 @@ private func reference(_ payload: [UInt8]) -> Expected? {
         e.malformed = true
         return e
     }
-    // Foundation also takes a trailing comma (`{"a":1,}`), which JSON does not allow.
-    if hasTrailingComma(payload) { e.malformed = true; return e }
+    // Foundation also takes a trailing comma (`{"a":1,}`) and NUL bytes (`{\0}\0`), which JSON
+    // does not allow.
+    if hasTrailingComma(payload) || payload.contains(0) { e.malformed = true; return e }
     let objects: [[String: Any]]
     if let o = parsed as? [String: Any] {
         objects = [o]
@@ -66,8 +96,9 @@ private func reference(_ payload: [UInt8]) -> Expected? {
         var ts = receivedAt
         var tsProblem: String?
         if let t = o["ts"] {
-            if let n = t as? NSNumber, !isBool(n), n.doubleValue.rounded() == n.doubleValue, n.doubleValue.isFinite {
-                let d = n.doubleValue
+            if let n = t as? NSNumber, !isBool(n), undecidable(n.doubleValue) || looksRounded(n, payload) { return nil }
+            if let n = t as? NSNumber, !isBool(n), nearInteger(n.doubleValue) {
+                let d = n.doubleValue.rounded()
                 ts = d >= 9.2e18 ? .max : d <= -9.2e18 ? .min : Int64(d)
                 if ts > receivedAt + limits.maxClockAheadMs { tsProblem = "clock_skew" }
                 else if ts < receivedAt - limits.retentionMs { tsProblem = "too_old" }
@@ -76,8 +107,9 @@ private func reference(_ payload: [UInt8]) -> Expected? {
             }
         }
         if let s = o["seq"] {
-            if let n = s as? NSNumber, !isBool(n), n.doubleValue.rounded() == n.doubleValue, n.doubleValue >= 0, n.doubleValue <= 4_294_967_295 {
-                e.seqs.append("\(UInt32(n.doubleValue))@\(shown(Double(ts)))")
+            if let n = s as? NSNumber, !isBool(n), undecidable(n.doubleValue) || looksRounded(n, payload) { return nil }
+            if let n = s as? NSNumber, !isBool(n), nearInteger(n.doubleValue), n.doubleValue.rounded() >= 0, n.doubleValue.rounded() <= 4_294_967_295 {
+                e.seqs.append("\(UInt32(n.doubleValue.rounded()))@\(shown(Double(ts)))")
             } else if tsProblem == nil {
                 e.rejects.append("bad_type")
             }
@@ -93,10 +125,14 @@ private func reference(_ payload: [UInt8]) -> Expected? {
                 continue
             }
             let d = n.doubleValue
+            // An ulp off an integer may be Foundation's rounding (3.000…0002 is 3.0 correctly
+            // rounded): for an integer metric that cannot be decided here.
+            if let spec, spec.kind == .integer, undecidable(d) || looksRounded(n, payload) { return nil }
             if let spec, spec.kind == .bool { e.rejects.append("bad_type"); continue }
             if let spec, spec.kind == .integer, d.isFinite, d.rounded() != d { e.rejects.append("bad_type"); continue }
             if !d.isFinite || !(spec?.valid?.contains(d) ?? true) { e.rejects.append("out_of_range"); continue }
             e.readings.append("\(key)@\(ts)=n\(shown(d))")
+            if shown(d) == "~" { e.values["\(key)@\(ts)", default: []].append(d) }
         }
     }
     return e
@@ -132,6 +168,9 @@ private func actual(_ payload: [UInt8]) -> Expected {
         case .number(let d): return "\($0.metric)@\($0.ts)=n\(shown(d))"
         }
     }
+    for r in m.readings {
+        if case .number(let d) = r.value, shown(d) == "~" { e.values["\(r.metric)@\(r.ts)", default: []].append(d) }
+    }
     e.rejects = m.rejects.filter { $0.reason != .malformed }.map(\.reason.rawValue)
     e.seqs = m.seqs.map { "\($0.seq)@\(shown(Double($0.ts)))" }
     if e.malformed {
@@ -146,6 +185,22 @@ private func comparableRejects(_ r: [String], _ payload: [UInt8]) -> [String] {
     payload.contains { $0 >= 0x80 } || payload.contains(0x5C) ? r.filter { $0 != "bad_metric" }.sorted() : r.sorted()
 }
 
+/// Same labels, and values within a few ulps, or 1e-12 relative for very long literals
+/// (Foundation's parse is not correctly rounded).
+private func sameValues(_ a: [String: [Double]], _ b: [String: [Double]]) -> Bool {
+    guard a.keys.sorted() == b.keys.sorted() else { return false }
+    for (k, xs) in a {
+        let ys = b[k]!.sorted(), xs = xs.sorted()
+        guard xs.count == ys.count else { return false }
+        for (x, y) in zip(xs, ys) where x != y {
+            if x.sign != y.sign || x.isFinite != y.isFinite { return false }
+            // Foundation's error grows with the literal's length (109 digits: 8 ulps).
+            if abs(x - y) > max(4 * max(x.ulp, y.ulp), 1e-12 * max(abs(x), abs(y))) { return false }
+        }
+    }
+    return true
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTelemetry(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let payload = size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size))
@@ -157,7 +212,9 @@ public func fuzzTelemetry(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if got.malformed != want.malformed { fail("malformed", got.malformed, want.malformed) }
     if got.malformed { return 0 }
     if got.samples != want.samples { fail("samples", got.samples, want.samples) }
-    if got.readings.sorted() != want.readings.sorted() { fail("readings", got.readings.sorted(), want.readings.sorted()) }
+    if got.readings.sorted() != want.readings.sorted() || !sameValues(got.values, want.values) {
+        fail("readings", got.readings.sorted() + got.values.map { "\($0)" }, want.readings.sorted() + want.values.map { "\($0)" })
+    }
     if got.seqs.sorted() != want.seqs.sorted() { fail("seqs", got.seqs, want.seqs) }
     let ga = comparableRejects(got.rejects, payload), wa = comparableRejects(want.rejects, payload)
     if ga != wa { fail("rejects", ga, wa) }

@@ -85,6 +85,11 @@ public struct Registry: Sendable, Equatable {
         } catch {
             syntaxError = error
         }
+        // Never hand Foundation a file with a syntax error: its JSON5 scanner accepts some bad
+        // numbers (`lon: -.5e+`) and then traps while decoding them (found by fuzzing).
+        if let syntaxError {
+            throw ConfigError(file: file, line: syntaxError.line, message: "not valid JSON5: \(syntaxError.message)")
+        }
 
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true

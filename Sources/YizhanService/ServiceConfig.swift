@@ -70,8 +70,10 @@ public struct ServiceConfig: Sendable, Equatable {
     /// Walking radius of a station's service circle (步行15分钟服务圈), metres.
     public var coverageRadiusM = 1_000.0
     /// How long a Last Will waits before it pages: long enough to see the service's own link
-    /// drop when the broker itself is shutting down (it publishes every station's Will first).
-    public var willGraceMs: Int64 = 5_000
+    /// drop when the broker itself is shutting down (it publishes every station's Will first,
+    /// then closes the connection: the writer sees both within a tick or two, 250 ms each), and
+    /// short enough that an accelerated scenario's brief network loss still pages.
+    public var willGraceMs: Int64 = 1_000
     /// Regional incidents and flapping (README, "Incidents"): which alerts page on their own.
     public var incidents = IncidentSettings()
 

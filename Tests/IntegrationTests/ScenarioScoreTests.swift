@@ -27,8 +27,8 @@ struct ScenarioScoreTests {
         let service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, extraArgs: ["--rules", rules])
         let plan = try run(["plan", "--scenario", scenario, "--write-registry", service.stations], in: scratch)
         #expect(plan.code == 0, "\(plan.output)")
-        // At ×600 the default 5 s grace for a Last Will is 50 minutes of station time: longer than
-        // the scenario's network loss, so the Will would never page.
+        // At ×600 the default 1 s grace for a Last Will is 10 minutes of station time: as long as
+        // some of the scenario's network losses, whose Wills would then never page.
         try "{will_grace: \"0s\"}\n".write(toFile: scratch.path("none.json5"), atomically: true, encoding: .utf8)
         try service.start()
 

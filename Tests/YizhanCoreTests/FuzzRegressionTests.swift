@@ -40,6 +40,30 @@ struct FuzzRegressionTests {
         #expect(throws: Never.self) { try JSON5Source.check(Data("{站点: 1, ab_1$: 2, '\u{070C}': 3}".utf8), file: "s.json5") }
     }
 
+    /// Escapes in strings: JSON5 lets `\z` stand for `z`, Foundation's reader refuses it (and
+    /// the registry would then be refused without a line); the check refuses it with the line.
+    @Test func unknownEscapesInStringsAreRefusedWithTheirLine() {
+        let text = "{\n  stations: [],\n  note: \"w\\zninf\",\n}\n"
+        let error = configError { try JSON5Source.check(Data(text.utf8), file: "s.json5") }
+        #expect(error?.line == 3)
+        #expect(error?.message.contains("invalid escape \\z in a string") == true, "\(String(describing: error))")
+        for bad in [#"\v"#, #"\0"#, #"\q"#] {
+            #expect(configError { try JSON5Source.check(Data("{a: \"\(bad)\"}".utf8), file: "s.json5") } != nil, "\(bad)")
+        }
+        for ok in [#"\""#, #"\'"#, #"\\"#, #"\/"#, #"\n"#, #"\u00e9"#, #"\x41"#] {
+            #expect(configError { try JSON5Source.check(Data("{a: \"\(ok)\"}".utf8), file: "s.json5") } == nil, "\(ok)")
+        }
+    }
+
+    /// A registry with a malformed number: Foundation's JSON5 scanner let `-.5e+` through and
+    /// trapped decoding it (the process died); now the syntax error is reported with its line.
+    @Test func malformedNumberInTheRegistryIsAnErrorNotACrash() {
+        let text = "{stations: [\n  {id: 'a', name: '站', region: '150100', lat: +1., lon: -.5e+, unmanned: false},\n]}\n"
+        let error = configError { _ = try Registry.decode(Data(text.utf8), file: "s.json5") }
+        #expect(error?.line == 2)
+        #expect(error?.message.contains("not valid JSON5") == true, "\(String(describing: error))")
+    }
+
     /// The ConfigError `body` throws; nil when it throws nothing (or something else).
     private func configError(_ body: () throws -> Void) -> ConfigError? {
         do {
