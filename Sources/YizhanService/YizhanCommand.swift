@@ -18,6 +18,7 @@ public enum YizhanCommand {
            yizhan silence STATION [--rule RULE] --for DURATION --reason TEXT [--maintenance] [--by NAME] [--json]
            yizhan query STATION METRIC [--from T] [--to T] [--step DURATION] [--json | --csv]
            yizhan rejects [--since T] [--station ID] [--limit N] [--json | --csv]
+           yizhan incidents [--state open|resolved|all] [--region CODE] [--limit N] [--json]
              (these views ask the running service: [--server URL | --http HOST:PORT] [--config PATH]
               [--api-token TOKEN] [--time-zone ZONE]; yizhan COMMAND --help for details)
            yizhan help
@@ -60,6 +61,7 @@ public enum YizhanCommand {
         case "silence": return SilenceCommand.run(rest, environment: environment)
         case "query": return QueryCommand.run(rest, environment: environment)
         case "rejects": return RejectsCommand.run(rest, environment: environment)
+        case "incidents": return IncidentsCommand.run(rest, environment: environment)
         case "help", "--help", "-h":
             print(usage)
             return 0
