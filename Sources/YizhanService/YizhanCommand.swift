@@ -18,6 +18,7 @@ public enum YizhanCommand {
            yizhan silence STATION [--rule RULE] --for DURATION --reason TEXT [--maintenance] [--by NAME] [--json]
            yizhan query STATION METRIC [--from T] [--to T] [--step DURATION] [--json | --csv]
            yizhan rejects [--since T] [--station ID] [--limit N] [--json | --csv]
+           yizhan incidents [--state open|resolved|all] [--region CODE] [--limit N] [--json]
              (these views ask the running service: [--server URL | --http HOST:PORT] [--config PATH]
               [--api-token TOKEN] [--time-zone ZONE]; yizhan COMMAND --help for details)
            yizhan backup --to FILE [--db PATH | --config PATH]   (a consistent copy of the running store)
@@ -64,6 +65,7 @@ public enum YizhanCommand {
         case "rejects": return RejectsCommand.run(rest, environment: environment)
         case "backup": return BackupCommand.run(rest)
         case "hash-token": return HashTokenCommand.run(rest)
+        case "incidents": return IncidentsCommand.run(rest, environment: environment)
         case "help", "--help", "-h":
             print(usage)
             return 0

@@ -187,7 +187,7 @@ import YizhanReports
     }
 
     @Test func helpPrintsTheViewsUsage() {
-        #expect(YizhanCommand.viewUsages.keys.sorted() == ["alerts", "query", "rejects", "silence", "status"])
+        #expect(YizhanCommand.viewUsages.keys.sorted() == ["alerts", "incidents", "query", "rejects", "silence", "status"])
         #expect(YizhanCommand.usage.contains("yizhan silence STATION"))
         #expect(YizhanCommand.run(["query", "--help"], environment: [:]) == 0)
     }

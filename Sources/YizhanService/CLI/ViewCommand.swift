@@ -152,6 +152,6 @@ extension YizhanCommand {
     /// `yizhan COMMAND --help` for the views.
     static let viewUsages: [String: String] = [
         "status": StatusCommand.usage, "alerts": AlertsCommand.usage, "silence": SilenceCommand.usage,
-        "query": QueryCommand.usage, "rejects": RejectsCommand.usage,
+        "query": QueryCommand.usage, "rejects": RejectsCommand.usage, "incidents": IncidentsCommand.usage,
     ]
 }
