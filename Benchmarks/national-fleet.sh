@@ -96,6 +96,7 @@ echo
 echo "simulator: $(tail -1 "$OUT/sim.log")"
 echo "service committed $final messages; peak service RSS $peak_rss MiB; max ingest lag ${max_lag} s"
 if [[ -s "$OUT/webhook.txt" ]]; then
-  sort -n "$OUT/webhook.txt" | awk '{ a[NR] = $1 } END { printf "alert latency (webhook receipt − startsAt), %d firing pages: p50 %d ms, p99 %d ms, max %d ms\n", NR, a[int(NR * 0.5) > 0 ? int(NR * 0.5) : 1], a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1], a[NR] }'
+  sort -n "$OUT/webhook.txt" | awk '{ a[NR] = $1 } END { i = int(NR * 0.5); if (i < 1) i = 1; j = int(NR * 0.99); if (j < 1) j = 1
+    printf "alert latency (webhook receipt − startsAt), %d firing pages: p50 %d ms, p99 %d ms, max %d ms\n", NR, a[i], a[j], a[NR] }'
 fi
 echo "store: $(du -h "$OUT/yizhan.db" | cut -f1) database, $(du -sh "$OUT/yizhan.db.journal" 2>/dev/null | cut -f1) journal; machine: $(uname -m), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
