@@ -17,7 +17,7 @@ test: deps
 	swift build --build-tests
 	swift test --no-parallel
 	scripts/browser-tests.sh
-	scripts/fuzz.sh ci 5
+	scripts/fuzz.sh ci 50000
 	scripts/soak.sh 2
 
 demo: deps release

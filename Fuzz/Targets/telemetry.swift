@@ -29,10 +29,14 @@ private func nearInteger(_ d: Double) -> Bool {
     d.isFinite && (d == d.rounded() || abs(d - d.rounded()) <= 4 * d.ulp)
 }
 
-/// A double Foundation made integral from a literal with a long fraction somewhere in the
-/// payload (`403150.00000000003` comes out as 403150.0, though it is not an integer).
+/// A double Foundation made integral from a literal that is not an integer somewhere in the
+/// payload: a long fraction (`403150.00000000003`), or a literal Foundation rounds to an integer
+/// though it is not one correctly rounded (`40315000.000000004` is 40315000.0000000075; Foundation
+/// says 40315000.0). The decoder reads the literal and says bad_type; the parsed double cannot
+/// tell, so the comparison is skipped.
 private func looksRounded(_ n: NSNumber, _ payload: [UInt8]) -> Bool {
-    guard String(cString: n.objCType) == "d", n.doubleValue == n.doubleValue.rounded() else { return false }
+    // (Any objCType: Foundation may hand such a value back as an integer.)
+    guard n.doubleValue == n.doubleValue.rounded() else { return false }
     var digitsAfterPoint = -1
     for b in payload {
         if b == 0x2E { digitsAfterPoint = 0 } else if b >= 0x30 && b <= 0x39, digitsAfterPoint >= 0 {
@@ -40,7 +44,25 @@ private func looksRounded(_ n: NSNumber, _ payload: [UInt8]) -> Bool {
             if digitsAfterPoint >= 10 { return true }
         } else { digitsAfterPoint = -1 }
     }
-    return false
+    let d = n.doubleValue
+    return numberLiterals(payload).contains { literal in
+        guard let x = Double(literal), x.isFinite, x != x.rounded() else { return false }
+        return abs(x - d) <= 1e-12 * max(abs(x), abs(d), 1)
+    }
+}
+
+/// Runs of number characters in the payload (strings included: over-approximating only skips).
+private func numberLiterals(_ payload: [UInt8]) -> [String] {
+    var literals: [String] = [], current: [UInt8] = []
+    for b in payload + [0x20] {
+        if (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x2D || b == 0x2B || b == 0x65 || b == 0x45 {
+            current.append(b)
+        } else if !current.isEmpty {
+            literals.append(String(decoding: current, as: UTF8.self))
+            current = []
+        }
+    }
+    return literals
 }
 
 /// Whether Foundation's (not correctly rounded) value cannot say if the literal was integral:

@@ -350,6 +350,7 @@ private struct Reader {
             guard i < b.count else { throw fail("unterminated string", at: start) }
             let e = b[i]
             i += 1
+            let escapeAt = i - 2
             var scalar: UInt32?
             switch e {
             case 0x62: scalar = 0x08
@@ -374,9 +375,12 @@ private struct Reader {
                 // JSON5 also has `\v`, `\0` and lets any other character stand for itself, but
                 // Foundation's reader refuses them (found by fuzzing: `\z`, `\v`, `\0`); refuse
                 // them here too, with the line.
-                throw fail("invalid escape \\\(String(decoding: [e], as: UTF8.self)) in a string (write \\\\ for a backslash)", at: i - 2)
+                throw fail("invalid escape \\\(String(decoding: [e], as: UTF8.self)) in a string (write \\\\ for a backslash)", at: escapeAt)
             }
             guard let u = scalar else { continue }
+            // JSON and JSON5 allow an escaped NUL, but Foundation's reader refuses `\u0000` and
+            // `\x00` (found by fuzzing): refuse them here, with the line.
+            if u == 0 { throw fail("a NUL character (\\u0000 or \\x00) in a string is not allowed", at: escapeAt) }
             if let h = pendingHigh {
                 pendingHigh = nil
                 if u >= 0xDC00 && u <= 0xDFFF {

@@ -142,14 +142,11 @@ public final class Service: @unchecked Sendable {
                               maxBodyBytes: HTTPLimits.maxBodyBytes,
                               connectionLimit: HTTPLimits.connectionLimit(threads: config.httpThreads),
                               idleTimeoutSeconds: HTTPLimits.idleTimeoutSeconds) { [gate = AccessGate(config: config)] request in
-            // Coverage and visits are not yet filtered by league: a token limited to some leagues
-            // does not get them (404) rather than seeing the others'.
             switch gate.decide(request) {
             case .refused(let response): return response
-            case .open: return dashboard.handle(request) ?? insight.handle(request) ?? api.handle(request, scope: .openRead)
+            case .open: return dashboard.handle(request) ?? insight.handle(request, scope: .openRead) ?? api.handle(request, scope: .openRead)
             case .granted(let scope):
-                return dashboard.handle(request, scope: scope) ?? (scope.leagues == nil ? insight.handle(request) : nil)
-                    ?? api.handle(request, scope: scope)
+                return dashboard.handle(request, scope: scope) ?? insight.handle(request, scope: scope) ?? api.handle(request, scope: scope)
             }
         }
 

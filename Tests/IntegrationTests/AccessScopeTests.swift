@@ -18,12 +18,15 @@ import YizhanProcess
         var alertA = ""
         var alertB = ""
 
-        init(readRequiresToken: Bool) throws {
+        /// `spare`: a third station, sb-002 (150200), that stays working beside the two that leak,
+        /// and the leak rule counts as an outage, so both leaking stations leave a coverage hole.
+        init(readRequiresToken: Bool, spare: Bool = false) throws {
             broker = try MosquittoBroker()
             scratch = try Scratch()
-            try writeRules(scratch.path("rules.json5"), #"  {name: "leak", expr: "leak == true", severity: "critical"},"#)
+            try writeRules(scratch.path("rules.json5"), "  {name: \"leak\", expr: \"leak == true\", severity: \"critical\"\(spare ? ", outage: true" : "")},")
             service = ServiceUnderTest(scratch: scratch, brokerURL: broker.url, extraArgs: ["--rules", scratch.path("rules.json5")])
-            try writeRegistry(service.stations, stations: [("sa-001", "150100", true), ("sb-001", "150200", true)])
+            try writeRegistry(service.stations, stations: [("sa-001", "150100", true), ("sb-001", "150200", true)]
+                                  + (spare ? [("sb-002", "150200", true)] : []))
             try """
             {
               api_token: "\(AccessScopeTests.admin)",
@@ -149,6 +152,48 @@ import YizhanProcess
         #expect(((try? String(contentsOfFile: out2, encoding: .utf8)) ?? "").contains("HTTP 404"))
     }
 
+    /// Coverage rows, holes and visits: a league's token gets its own league's, and another
+    /// league's region or station is answered as an unknown one.
+    @Test func coverageAndVisitsFollowTheLeague() throws {
+        let f = try Fleet(readRequiresToken: false, spare: true)
+        let t = Self.readA
+        func codes(_ reply: HTTPReply?) -> Set<String> {
+            Set((((reply?.json as? [String: Any])?["regions"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String })
+        }
+        #expect(codes(f.get("/api/v1/coverage", token: Self.auditor)) == ["150100", "150200"])
+        #expect(codes(f.get("/api/v1/coverage", token: t)) == ["150100"])
+        #expect(codes(f.get("/api/v1/coverage?region=150100", token: t)) == ["150100"])
+        let other = f.get("/api/v1/coverage?region=150200", token: t)
+        #expect(other?.status == 400)
+        #expect(other?.body == f.get("/api/v1/coverage?region=150900", token: t)?.body.replacingOccurrences(of: "150900", with: "150200"))
+        // Holes: both leaking stations are down; the working sb-002 (150200) borders both and is
+        // the alternative of both, but not to a 150100 token.
+        func holes(_ token: String) -> [[String: Any]] {
+            ((f.get("/api/v1/coverage/holes", token: token)?.json as? [String: Any])?["holes"] as? [[String: Any]]) ?? []
+        }
+        var all: [[String: Any]] = []
+        #expect(waitUntil(20) { all = holes(Self.auditor); return all.count == 2 }, "\(all)")
+        let a = all.first { $0["id"] as? String == "sa-001" }
+        #expect((a?["alternative"] as? [String: Any])?["id"] as? String == "sb-002")
+        #expect((a?["borders"] as? [Any])?.count == 1)
+        let mine = holes(t)
+        #expect(mine.compactMap { $0["id"] as? String } == ["sa-001"])
+        #expect(mine.first?["alternative"] is NSNull)
+        #expect((mine.first?["borders"] as? [Any])?.isEmpty == true)
+        #expect(!(f.get("/api/v1/coverage/holes", token: t)?.body.contains("sb-00") ?? true))
+        // Visits.
+        func visitIDs(_ reply: HTTPReply?) -> Set<String> {
+            Set((((reply?.json as? [String: Any])?["stations"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+        }
+        #expect(visitIDs(f.get("/api/v1/visits", token: Self.auditor)) == ["sa-001", "sb-001", "sb-002"])
+        #expect(visitIDs(f.get("/api/v1/visits", token: t)) == ["sa-001"])
+        #expect(visitIDs(f.get("/api/v1/visits?station=sa-001", token: t)) == ["sa-001"])
+        let theirs = f.get("/api/v1/visits?station=sb-001", token: t)
+        #expect(theirs?.status == 400)
+        #expect(theirs?.body == f.get("/api/v1/visits?station=zz-404", token: t)?.body.replacingOccurrences(of: "zz-404", with: "sb-001"))
+        #expect(f.get("/api/v1/visits?region=150200", token: t)?.status == 400)
+    }
+
     @Test func rolesAndTokensAreChecked() throws {
         let f = try Fleet(readRequiresToken: false)
         // Read-only tokens cannot write, even in their league.
@@ -170,7 +215,8 @@ import YizhanProcess
         for path in ["/api/v1/stations", "/api/v1/stations/sa-001", "/api/v1/stations/sa-001/series?metric=fridge_c",
                      "/api/v1/alerts", "/api/v1/alerts/\(f.alertA)", "/api/v1/rejects", "/api/v1/reports", "/metrics",
                      "/api/v1/reports/uptime?month=2026-01", "/api/v1/map", "/api/v1/live", "/api/v1/dashboard/summary",
-                     "/api/v1/dashboard/stations", "/api/v1/dashboard/stations/sa-001"] {
+                     "/api/v1/dashboard/stations", "/api/v1/dashboard/stations/sa-001", "/api/v1/coverage",
+                     "/api/v1/coverage/holes", "/api/v1/visits"] {
             #expect(f.get(path, token: nil)?.status == 401, "\(path)")
         }
         for path in ["/find", "/api/v1/public/stations", "/healthz", "/readyz"] {

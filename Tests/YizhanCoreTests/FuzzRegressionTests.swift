@@ -16,8 +16,9 @@ struct FuzzRegressionTests {
             #expect(error?.line == 3)
             #expect(error?.message.contains("control character U+0000 inside a string") == true, "\(String(describing: error))")
         }
-        // Escaped, it is an ordinary string.
-        #expect(configError { try JSON5Source.check(Data(text.replacingOccurrences(of: "\u{0}", with: "\\u0000").utf8), file: "s.json5") } == nil)
+        // Escaped, another control character is an ordinary string (an escaped NUL is not:
+        // `escapedNulIsRefusedWithItsLine`).
+        #expect(configError { try JSON5Source.check(Data(text.replacingOccurrences(of: "\u{0}", with: "\\u0001").utf8), file: "s.json5") } == nil)
     }
 
     /// JSON5 identifiers take only `\uXXXX` escapes, and mean the escaped character: `matc\h` is
@@ -53,6 +54,17 @@ struct FuzzRegressionTests {
         for ok in [#"\""#, #"\'"#, #"\\"#, #"\/"#, #"\n"#, #"\u00e9"#, #"\x41"#] {
             #expect(configError { try JSON5Source.check(Data("{a: \"\(ok)\"}".utf8), file: "s.json5") } == nil, "\(ok)")
         }
+    }
+
+    /// An escaped NUL is valid JSON5, but Foundation's reader refuses it (found by fuzzing): the
+    /// check refuses it too, with its line, so a file the check passes is one Foundation reads.
+    @Test func escapedNulIsRefusedWithItsLine() {
+        for bad in [#"\u0000"#, #"\x00"#, #"ab\u0000"#] {
+            let error = configError { try JSON5Source.check(Data("{\n  a: 1,\n  b: \"\(bad)\"}".utf8), file: "s.json5") }
+            #expect(error?.line == 3, "\(bad)")
+            #expect(error?.message.contains("NUL") == true, "\(String(describing: error))")
+        }
+        #expect(configError { try JSON5Source.check(Data(#"{a: "\u0001\x01"}"#.utf8), file: "s.json5") } == nil)
     }
 
     /// A registry with a malformed number: Foundation's JSON5 scanner let `-.5e+` through and

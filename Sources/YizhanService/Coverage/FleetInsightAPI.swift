@@ -11,19 +11,23 @@ import YizhanReports
 /// - `GET /api/v1/visits[?date=YYYY-MM-DD][&region=CODE][&station=ID]` — estimated visits per
 ///   station and league on one local day (default today).
 ///
+/// A token of some leagues sees those leagues only: their coverage rows, their stations' holes
+/// (with the working circles and the nearest alternative only where those are its stations too)
+/// and their visits; another league's region or station is answered as an unknown one.
+///
 /// Answers nil for any other path.
 struct FleetInsightAPI: Sendable {
     let coverage: CoverageWatch
     let visits: DailyVisits
 
-    func handle(_ request: HTTPRequest) -> HTTPResponse? {
+    func handle(_ request: HTTPRequest, scope: AccessScope = .everything) -> HTTPResponse? {
         let p = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard p.count >= 3, p[0] == "api", p[1] == "v1", p[2] == "coverage" || p[2] == "visits" else { return nil }
         let route: (FleetInsightAPI, [String: String]) throws -> HTTPResponse
         switch (p[2], p.count) {
-        case ("coverage", 3): route = { try $0.leagues($1) }
-        case ("coverage", 4) where p[3] == "holes": route = { api, _ in api.holes() }
-        case ("visits", 3): route = { try $0.daily($1) }
+        case ("coverage", 3): route = { try $0.leagues($1, scope: scope) }
+        case ("coverage", 4) where p[3] == "holes": route = { api, _ in api.holes(scope: scope) }
+        case ("visits", 3): route = { try $0.daily($1, scope: scope) }
         default: return .json(404, JSONText.error("no such endpoint: \(request.path)"))
         }
         guard request.method == "GET" || request.method == "HEAD" else {
@@ -47,9 +51,9 @@ struct FleetInsightAPI: Sendable {
         return r
     }
 
-    private func leagues(_ query: [String: String]) throws -> HTTPResponse {
+    private func leagues(_ query: [String: String], scope: AccessScope) throws -> HTTPResponse {
         let region = try Self.region(query)
-        var leagues = coverage.leagues()
+        var leagues = coverage.leagues().filter { scope.sees(region: $0.region) }
         if let region {
             leagues = leagues.filter { $0.region == region }
             guard !leagues.isEmpty else { throw BadParameter("region: no registered station is in region \"\(region)\"") }
@@ -65,13 +69,13 @@ struct FleetInsightAPI: Sendable {
         return .json(200, j.text)
     }
 
-    private func holes() -> HTTPResponse {
+    private func holes(scope: AccessScope) -> HTTPResponse {
         let a = coverage.analysis
         let registry = coverage.registry.registry
         var j = JSONText()
         j.raw("{\"radius_m\":"); j.number(coverage.radiusM)
         j.raw(",\"holes\":[")
-        for (k, h) in coverage.holes().enumerated() {
+        for (k, h) in coverage.holes().filter({ scope.sees(region: a.sites[$0.site].region) }).enumerated() {
             if k > 0 { j.raw(",") }
             let s = a.sites[h.site]
             j.raw("{\"id\":"); j.string(s.id)
@@ -81,9 +85,9 @@ struct FleetInsightAPI: Sendable {
             j.raw(",\"lon\":"); j.number(s.lon)
             j.raw(",\"uncovered_m2\":"); j.number(h.uncoveredM2.rounded())
             j.raw(",\"borders\":[")
-            j.raw(h.borders.map { "[\(JSONText.format(a.sites[$0].lat)),\(JSONText.format(a.sites[$0].lon))]" }.joined(separator: ","))
+            j.raw(h.borders.filter { scope.sees(region: a.sites[$0].region) }.map { "[\(JSONText.format(a.sites[$0].lat)),\(JSONText.format(a.sites[$0].lon))]" }.joined(separator: ","))
             j.raw("],\"alternative\":")
-            if let alt = h.alternative {
+            if let alt = h.alternative, scope.sees(region: a.sites[alt.index].region) {
                 let t = a.sites[alt.index]
                 j.raw("{\"id\":"); j.string(t.id)
                 j.raw(",\"name\":"); j.optionalString(registry.station(t.id)?.name)
@@ -100,7 +104,7 @@ struct FleetInsightAPI: Sendable {
         return .json(200, j.text)
     }
 
-    private func daily(_ query: [String: String]) throws -> HTTPResponse {
+    private func daily(_ query: [String: String], scope: AccessScope) throws -> HTTPResponse {
         let region = try Self.region(query)
         let date: LocalDate
         if let text = query["date"], !text.isEmpty {
@@ -109,9 +113,9 @@ struct FleetInsightAPI: Sendable {
         } else {
             date = visits.timeZone.date(at: visits.clock())
         }
-        var stations = visits.registry.registry.stations
+        var stations = visits.registry.registry.stations.filter(scope.sees)
         if let id = query["station"], !id.isEmpty {
-            guard let s = visits.registry.registry.station(id) else {
+            guard let s = visits.registry.registry.station(id), scope.sees(s) else {
                 throw BadParameter("station: no registered station \(JSONString.literal(id))")
             }
             stations = [s]
