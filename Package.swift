@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "YizhanCore"),
         .target(name: "YizhanStore", dependencies: ["YizhanCore", "CSQLite"]),
         .target(name: "YizhanMQTT", dependencies: ["CMosquitto"]),
-        .target(name: "YizhanHTTP", dependencies: ["CMicroHTTPD"]),
+        .target(name: "YizhanHTTP", dependencies: ["CMicroHTTPD", "YizhanCore"]),
         .target(name: "YizhanProcess"),
         .target(name: "YizhanNotify", dependencies: ["YizhanCore", "YizhanStore"]),
         .target(name: "YizhanReports", dependencies: ["YizhanCore"]),
