@@ -26,6 +26,13 @@ final class ConnectionPool: @unchecked Sendable {
             condition.signal()
             condition.unlock()
         }
+        // One read transaction per borrow: every statement of a read sees the same snapshot.
+        // A read of the head and then the chunks must not straddle a seal step that moves rows
+        // from one to the other (that read saw them twice; found as a flaky DiskFullTests run).
+        try connection.cached("BEGIN").execute()
+        defer {
+            if (try? connection.cached("COMMIT").execute()) == nil { _ = try? connection.cached("ROLLBACK").execute() }
+        }
         return try body(connection)
     }
 
