@@ -21,6 +21,15 @@ struct IngestBenchmark: Sendable {
         let alertLatencies: [Double]
         let idleLatencies: [Double]
         let lostProbes: Int
+        /// CPU µs per message from the first publish to the last commit: broker, bench (publisher
+        /// and probe), service.
+        let cpu: [Double]
+    }
+
+    struct BaselineFigures {
+        let messagesPerSecond: Double
+        /// CPU µs per message: broker, bench (publisher and the do-nothing subscriber).
+        let cpu: [Double]
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -40,18 +49,23 @@ struct IngestBenchmark: Sendable {
         let stations = FleetPlan.generate(count: settings.stations, seed: 1)
         let registry = work.appendingPathComponent("stations.json5").path
         try RegistryFile.write(stations, to: registry)
-        // The service reads only defaults and flags, never a config/yizhan.json5 that happens to be nearby.
-        let emptyConfig = work.appendingPathComponent("empty.json5").path
-        try "{}\n".write(toFile: emptyConfig, atomically: true, encoding: .utf8)
-        let env = Environment(broker: broker, stations: stations, registry: registry, emptyConfig: emptyConfig,
+        // The service reads only defaults and flags, never a config/yizhan.json5 that happens to be
+        // nearby, and flapping is off: the latency probe flips its alert every 50 ms on purpose,
+        // and flap damping would rightly hold back its pages (each then counted as lost).
+        let serviceConfig = work.appendingPathComponent("service.json5").path
+        try "{incidents_flapping: false}\n".write(toFile: serviceConfig, atomically: true, encoding: .utf8)
+        let env = Environment(broker: broker, stations: stations, registry: registry, serviceConfig: serviceConfig,
                               work: work, yizhan: yizhan)
 
         print("ingest-bench: \(settings.messages) QoS 1 messages (full samples, 7 readings each) over \(settings.stations) stations, \(settings.rounds) rounds, window \(settings.window)")
         print("machine: \(Machine.describe())")
         var baseline: [Double] = [], service: [ServiceFigures] = [], ratios: [Double] = []
+        var baselineCPU: [[Double]] = []
         for round in 1...settings.rounds {
             progress("round \(round)/\(settings.rounds): do-nothing subscriber")
-            let b = try baselineRound(round, env)
+            let figures = try baselineRound(round, env)
+            let b = figures.messagesPerSecond
+            baselineCPU.append(figures.cpu)
             progress("round \(round)/\(settings.rounds): yizhan serve")
             let s = try serviceRound(round, env)
             baseline.append(b)
@@ -60,10 +74,17 @@ struct IngestBenchmark: Sendable {
             print(String(format: "round %d: subscriber %8.0f msg/s | yizhan %8.0f msg/s, %9.0f readings/s committed | ratio %.2f | %.1f bytes/reading (%d readings) | alert latency p50 %.0f ms p99 %.0f ms (%d probes, %d lost)",
                          round, b, s.messagesPerSecond, s.readingsPerSecond, s.messagesPerSecond / b, s.bytesPerReading, s.readings,
                          percentile(s.alertLatencies, 50), percentile(s.alertLatencies, 99), s.alertLatencies.count, s.lostProbes))
+            print(String(format: "         CPU µs/message: subscriber round broker %.1f, publisher+subscriber %.1f | service round broker %.1f, publisher+probe %.1f, yizhan %.1f",
+                         figures.cpu[0], figures.cpu[1], s.cpu[0], s.cpu[1], s.cpu[2]))
         }
         print(String(format: "median: subscriber %.0f msg/s, yizhan %.0f msg/s (%.0f readings/s), ratio %.2f (median of per-round ratios), %.1f bytes/reading",
                      median(baseline), median(service.map(\.messagesPerSecond)), median(service.map(\.readingsPerSecond)),
                      median(ratios), median(service.map(\.bytesPerReading))))
+        // On shared cores the ratio is about (broker + publisher) ÷ (broker + publisher + service)
+        // per message: the service's CPU is what the publisher and broker lose.
+        let others = median(baselineCPU.map { $0[0] + $0[1] }), own = median(service.map { $0.cpu[2] })
+        print(String(format: "median CPU per message: broker+publisher %.1f µs (subscriber round), yizhan %.1f µs; a ratio of 0.9 needs yizhan ≤ %.1f µs/message on these cores",
+                     others, own, others / 9))
         let all = service.flatMap(\.alertLatencies).sorted()
         let idle = service.flatMap(\.idleLatencies).sorted()
         print(String(format: "alert latency (sample published → webhook received), all rounds: under the flood p50 %.0f ms, p99 %.0f ms over %d alerts; idle p50 %.0f ms, p99 %.0f ms over %d alerts",
@@ -75,7 +96,7 @@ struct IngestBenchmark: Sendable {
         let broker: MosquittoBroker
         let stations: [Station]
         let registry: String
-        let emptyConfig: String
+        let serviceConfig: String
         let work: URL
         let yizhan: String
         var brokerAddress: MQTTBroker { MQTTBroker(host: "127.0.0.1", port: broker.port) }
@@ -88,7 +109,7 @@ struct IngestBenchmark: Sendable {
     }
 
     /// A subscriber that only counts: the ceiling libmosquitto itself sets on this machine.
-    private func baselineRound(_ round: Int, _ env: Environment) throws -> Double {
+    private func baselineRound(_ round: Int, _ env: Environment) throws -> BaselineFigures {
         let counter = ReceiveCounter()
         var events = MQTTEvents()
         events.message = { _ in counter.received() }
@@ -100,10 +121,12 @@ struct IngestBenchmark: Sendable {
         try client.start(broker: env.brokerAddress)
         while !counter.subscribed { usleep(1_000) }
         let start = Self.now()
+        let cpu = ProcessCPU([env.broker.pid, getpid()])
         _ = try FloodPublisher.run(broker: env.brokerAddress, stations: env.stations, count: settings.messages, options: floodOptions)
         while counter.count < settings.messages { usleep(1_000) }
+        let used = cpu.perMessage(settings.messages)
         client.stop()
-        return Double(settings.messages) / (counter.lastAt - start)
+        return BaselineFigures(messagesPerSecond: Double(settings.messages) / (counter.lastAt - start), cpu: used)
     }
 
     private func serviceRound(_ round: Int, _ env: Environment) throws -> ServiceFigures {
@@ -114,7 +137,7 @@ struct IngestBenchmark: Sendable {
         let rules = env.work.appendingPathComponent("rules.json5").path
         try AlertLatencyProbe.rules.write(toFile: rules, atomically: true, encoding: .utf8)
         let service = try ChildProcess(executable: env.yizhan, arguments: [
-            "serve", "--config", env.emptyConfig, "--broker", env.broker.url, "--db", db, "--stations", env.registry,
+            "serve", "--config", env.serviceConfig, "--broker", env.broker.url, "--db", db, "--stations", env.registry,
             "--http", "127.0.0.1:\(httpPort)", "--client-id", "bench-service-\(round)", "--rules", rules,
             "--webhook", "http://127.0.0.1:\(probe.port)/hook",
         ], stdoutPath: log, stderrPath: log)
@@ -124,6 +147,7 @@ struct IngestBenchmark: Sendable {
             usleep(10_000)
         }
         let start = Self.now()
+        let cpu = ProcessCPU([env.broker.pid, getpid(), service.pid])
         let flooding = FloodState()
         let probing = Thread { [broker = env.brokerAddress, station = env.stations[0]] in
             try? probe.run(broker: broker, station: station, every: 50, done: { flooding.isDone })
@@ -141,6 +165,7 @@ struct IngestBenchmark: Sendable {
             usleep(5_000)
             committedAt = Self.now()
         }
+        let used = cpu.perMessage(settings.messages)
         let latency = probe.take()
         // The same probe with the service idle: the floor under the figure above.
         let idleUntil = Self.now() + 3
@@ -160,7 +185,8 @@ struct IngestBenchmark: Sendable {
         return ServiceFigures(messagesPerSecond: Double(settings.messages) / elapsed,
                               readingsPerSecond: Double(stored) / elapsed,
                               bytesPerReading: stats.bytesPerReading, readings: stats.readings,
-                              alertLatencies: latency.latencies, idleLatencies: idle.latencies, lostProbes: latency.lost.count + idle.lost.count)
+                              alertLatencies: latency.latencies, idleLatencies: idle.latencies, lostProbes: latency.lost.count + idle.lost.count,
+                              cpu: used)
     }
 
     /// Says where a lost probe was lost: never published, not acknowledged by the broker, not
