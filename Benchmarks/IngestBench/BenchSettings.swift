@@ -4,6 +4,8 @@ struct BenchSettings: Sendable {
     var stations = 3_000
     var rounds = 3
     var window = 1_000
+    /// The service's `batch_max_messages`; nil keeps its default.
+    var batch: Int?
 
     struct UsageError: Error, CustomStringConvertible {
         let description: String
@@ -12,7 +14,7 @@ struct BenchSettings: Sendable {
     static func parse(_ arguments: [String]) throws -> BenchSettings {
         var s = BenchSettings()
         var args = arguments
-        let usage = "usage: ingest-bench [--messages N] [--stations N] [--rounds N] [--window N]"
+        let usage = "usage: ingest-bench [--messages N] [--stations N] [--rounds N] [--window N] [--batch N]"
         while !args.isEmpty {
             let flag = args.removeFirst()
             guard let value = args.first.flatMap(Int.init), value > 0 else {
@@ -24,6 +26,7 @@ struct BenchSettings: Sendable {
             case "--stations": s.stations = value
             case "--rounds": s.rounds = value
             case "--window": s.window = value
+            case "--batch": s.batch = value
             default: throw UsageError(description: "unknown flag \(flag)\n\(usage)")
             }
         }

@@ -53,11 +53,13 @@ struct IngestBenchmark: Sendable {
         // nearby, and flapping is off: the latency probe flips its alert every 50 ms on purpose,
         // and flap damping would rightly hold back its pages (each then counted as lost).
         let serviceConfig = work.appendingPathComponent("service.json5").path
-        try "{incidents_flapping: false}\n".write(toFile: serviceConfig, atomically: true, encoding: .utf8)
+        let batch = settings.batch.map { ", batch_max_messages: \($0)" } ?? ""
+        try "{incidents_flapping: false\(batch)}\n".write(toFile: serviceConfig, atomically: true, encoding: .utf8)
         let env = Environment(broker: broker, stations: stations, registry: registry, serviceConfig: serviceConfig,
                               work: work, yizhan: yizhan)
 
-        print("ingest-bench: \(settings.messages) QoS 1 messages (full samples, 7 readings each) over \(settings.stations) stations, \(settings.rounds) rounds, window \(settings.window)")
+        print("ingest-bench: \(settings.messages) QoS 1 messages (full samples, 7 readings each) over \(settings.stations) stations, \(settings.rounds) rounds, window \(settings.window)"
+              + (settings.batch.map { ", service batches of up to \($0) messages" } ?? ""))
         print("machine: \(Machine.describe())")
         var baseline: [Double] = [], service: [ServiceFigures] = [], ratios: [Double] = []
         var baselineCPU: [[Double]] = []
