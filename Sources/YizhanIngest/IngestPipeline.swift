@@ -11,7 +11,7 @@ import YizhanStore
 public final class IngestPipeline: Sendable {
     public struct Settings: Sendable {
         /// A batch closes at this many messages...
-        public var batchMessages = 5_000
+        public var batchMessages = 20_000
         /// ...or this long after its first message arrived.
         public var batchDelayMs = 200
         /// Beyond this many queued messages the MQTT thread waits, pushing back on the broker.

@@ -1,4 +1,5 @@
 import Synchronization
+import YizhanCore
 import YizhanStore
 
 /// What HTTP threads (/metrics, /readyz, station pages, the finder) read of ingest: its
@@ -53,13 +54,26 @@ final class LiveIngest: Sendable {
             s.counters.statusMessages += p.statuses
             s.counters.commits += 1
             for (reason, n) in p.rejects { s.counters.rejects[reason, default: 0] += n }
-            for reading in p.batch.readings {
-                let seen = s.stations[reading.station]?.lastSeen ?? .min
-                if reading.ts > seen { s.stations[reading.station, default: StationLiveState()].lastSeen = reading.ts }
-                if LatestSwitch.tracks(reading.metric) { s.stations[reading.station, default: StationLiveState()].note(reading) }
+            // A message's readings are consecutive: one dictionary look-up per run of a station,
+            // changed in place.
+            let readings = p.batch.readings
+            var i = readings.startIndex
+            while i < readings.endIndex {
+                let station = readings[i].station
+                var end = i + 1
+                while end < readings.endIndex && readings[end].station == station { end += 1 }
+                Self.note(readings[i..<end], into: &s.stations[station, default: StationLiveState()])
+                i = end
             }
             for status in p.batch.statuses { s.stations[status.station, default: StationLiveState()].online = status.online }
             for (station, at) in p.heard { s.stations[station, default: StationLiveState()].lastHeard = at }
+        }
+    }
+
+    private static func note(_ readings: ArraySlice<Reading>, into station: inout StationLiveState) {
+        for reading in readings {
+            if reading.ts > station.lastSeen ?? .min { station.lastSeen = reading.ts }
+            if LatestSwitch.tracks(reading.metric) { station.note(reading) }
         }
     }
 

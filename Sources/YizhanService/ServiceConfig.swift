@@ -40,7 +40,7 @@ public struct ServiceConfig: Sendable, Equatable {
     public var sealAfterMs: Int64 = 10 * 60_000
     public var maxPayloadBytes = 64 * 1024
     public var maxClockAheadMs: Int64 = 5 * 60 * 1000
-    public var batchMessages = 5_000
+    public var batchMessages = 20_000
     public var batchDelayMs: Int64 = 200
     /// A station with no telemetry or status for this long is listed as not online.
     public var offlineAfterMs: Int64 = 90_000

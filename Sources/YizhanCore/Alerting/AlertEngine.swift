@@ -197,15 +197,14 @@ public struct AlertEngine: Sendable {
         var out = AlertingOutput()
         guard let station = registry.station(id) else { return out }
         firedInMessage = []
-        var track = tracks[id] ?? StationTrack()
-        track.lastHeardAt = now
         var samples: [(ts: Int64, readings: [Reading])] = []
         for r in readings.sorted(by: { $0.ts < $1.ts }) {
             if samples.last?.ts == r.ts { samples[samples.count - 1].readings.append(r) } else { samples.append((r.ts, [r])) }
         }
         let newestInMessage = samples.last?.ts
-        if let newest = newestInMessage, newest > (track.lastTelemetryTs ?? .min) { track.lastTelemetryTs = newest }
-        tracks[id] = track
+        // The track is changed in place (`tracks[id, default:]`): a copy taken out and written
+        // back would copy its `latest` dictionary on every message (copy on write).
+        Self.heard(&tracks[id, default: StationTrack()], at: now, newest: newestInMessage)
 
         // Any telemetry is a sign of life: it resolves heartbeat alerts and re-arms their clocks.
         for rule in rules.heartbeatRules where rule.matches(station) {
@@ -219,26 +218,35 @@ public struct AlertEngine: Sendable {
         }
 
         for sample in samples {
-            var track = tracks[id]!
-            if let newest = track.newestTs, sample.ts <= newest {
-                // Late: the caller stores it and it moves no alert state, but a metric whose latest
-                // value is older still takes it (protocol.md: the latest value has the greatest ts).
-                for r in sample.readings where r.ts > (track.latest[r.metric]?.ts ?? .min) {
-                    track.latest[r.metric] = (r.value, r.ts)
-                }
-                tracks[id] = track
-                continue
-            }
-            for r in sample.readings where r.ts >= (track.latest[r.metric]?.ts ?? .min) {
-                track.latest[r.metric] = (r.value, r.ts)
-            }
-            track.newestTs = sample.ts
-            track.newestReceivedAt = now
-            tracks[id] = track
+            // Late samples are stored by the caller and move no alert state, but a metric whose
+            // latest value is older still takes them (protocol.md: the latest has the greatest ts).
+            guard Self.take(sample, into: &tracks[id, default: StationTrack()], receivedAt: now) else { continue }
             evaluate(station: station, sample: sample.readings, at: sample.ts, into: &out)
         }
         finishMessage(station: id, now: now, into: &out)
         return out
+    }
+
+    private static func heard(_ track: inout StationTrack, at now: Int64, newest: Int64?) {
+        track.lastHeardAt = now
+        if let newest, newest > (track.lastTelemetryTs ?? .min) { track.lastTelemetryTs = newest }
+    }
+
+    /// Folds a sample into the latest values; true when it is the newest yet (to be evaluated),
+    /// false when it is late.
+    private static func take(_ sample: (ts: Int64, readings: [Reading]), into track: inout StationTrack, receivedAt now: Int64) -> Bool {
+        if let newest = track.newestTs, sample.ts <= newest {
+            for r in sample.readings where r.ts > (track.latest[r.metric]?.ts ?? .min) {
+                track.latest[r.metric] = (r.value, r.ts)
+            }
+            return false
+        }
+        for r in sample.readings where r.ts >= (track.latest[r.metric]?.ts ?? .min) {
+            track.latest[r.metric] = (r.value, r.ts)
+        }
+        track.newestTs = sample.ts
+        track.newestReceivedAt = now
+        return true
     }
 
     /// A `status` message: `offline` (the Last Will) fires heartbeat rules at once; `online` resolves them.
