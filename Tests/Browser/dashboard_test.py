@@ -198,7 +198,18 @@ def station_page_shows_values_alerts_history_and_charts():
     # Another window (the series endpoint's step).
     click('#window-buttons button[data-window="6h"]')
     wait(lambda: "2m" in text("#charts .chart .chart-title"), "the 6 h window")
+    assert "window=6h" in d.current_url, d.current_url
     full_height_shot("station.png")
+    # Each window joins buckets one step apart into a line (a gap is more than three of its
+    # steps): the 7 d, 30 d and 1 y windows once drew each point as a gap of its own, so nothing.
+    for key in ("6h", "24h", "7d", "30d", "1y"):
+        path = js("""const w = WINDOWS.find((w) => w.key === arguments[0]), saved = [P.window, P.range];
+            P.window = w; P.range = [0, 10 * w.stepMs];
+            const d = lineChart("fridge_c", [[0, 1], [w.stepMs, 2], [2 * w.stepMs, 3], [7 * w.stepMs, 2]], 400)
+                .querySelector("path.line").getAttribute("d");
+            [P.window, P.range] = saved;
+            return d;""", key)
+        assert path.count("L") == 2 and path.count("M") == 2, f"{key}: {path}"
 
 
 @test

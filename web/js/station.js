@@ -20,7 +20,9 @@ const BAD = {
   fridge_c: (v) => v > 8, battery_pct: (v) => v < 20,
 };
 
-const P = { station: null, row: null, alerts: [], window: WINDOWS[1], metrics: [], expanded: new Set(), chartsAt: 0 };
+// `?window=1y` in the address opens that chart window, so a link can share it.
+const P = { station: null, row: null, alerts: [], metrics: [], expanded: new Set(), chartsAt: 0,
+  window: WINDOWS.find((w) => w.key === new URLSearchParams(location.search).get("window")) || WINDOWS[1] };
 
 async function bootStation() {
   setupHeader();
@@ -205,7 +207,14 @@ function renderWindowButtons() {
   const box = clear(document.getElementById("window-buttons"));
   for (const w of WINDOWS) {
     const b = el("button", { type: "button", class: w === P.window ? "active" : "", dataset: { window: w.key } }, w.key);
-    b.addEventListener("click", () => { P.window = w; renderWindowButtons(); loadCharts(); });
+    b.addEventListener("click", () => {
+      P.window = w;
+      const url = new URL(location.href);
+      url.searchParams.set("window", w.key);
+      history.replaceState(null, "", url);
+      renderWindowButtons();
+      loadCharts();
+    });
     box.append(b);
   }
 }
@@ -280,7 +289,7 @@ function lineChart(metric, points, width) {
     return root;
   }
   // Gaps longer than three steps break the line.
-  const stepMs = { "2m": 120e3, "5m": 300e3, "30m": 1800e3, "2h": 7200e3 }[P.window.step] || 300e3;
+  const stepMs = P.window.stepMs;
   let d = "", area = "", prev = null, segStart = null;
   const closeArea = (lastX) => { if (segStart !== null) area += "L" + lastX.toFixed(1) + "," + y(lo) + "L" + segStart.toFixed(1) + "," + y(lo) + "Z"; };
   for (const [t, v] of points) {
