@@ -73,6 +73,24 @@ import YizhanCore
         #expect(file == DefaultRules.ruleSet)
     }
 
+    /// Files that trap Foundation's JSON5 reader (found by fuzzing the service's readers) are
+    /// errors naming the file and the line, never a crash of firmware-sim.
+    @Test func malformedScenarioFilesAreErrorsWithTheirLine() {
+        let cases: [(Data, String)] = [
+            (Data("{ name: \"a\",\n fleet: { size: 10 },\n time: { speed: -.5e+ } }".utf8), "line 3"),
+            (Data("{ name: \"a\",\n fleet: { size: 10 }, ".utf8) + Data([0xFF, 0xFE]) + Data(": 1 }".utf8), "line 2"),
+        ]
+        for (data, line) in cases {
+            do {
+                _ = try Scenario.parse(data, file: "x.json5")
+                Issue.record("accepted \(String(decoding: data, as: UTF8.self))")
+            } catch {
+                #expect(error.description.contains("x.json5") && error.description.contains(line), "\(error)")
+            }
+        }
+        #expect(throws: (any Error).self) { try RegistryFile.parse(Data("{stations: [\n{id: 'a', name: 'x', region: '150100', lat: +1., lon: -.5e+, unmanned: false}]}".utf8)) }
+    }
+
     @Test func errorsNameTheFileAndTheField() {
         let fleet = #"fleet: { size: 10 }"#
         let cases: [(String, [String])] = [

@@ -50,6 +50,13 @@ public enum RegistryFile {
 
     /// Parses registry text (JSON5 or plain JSON) and checks every station.
     public static func parse(_ data: Data) throws -> [Station] {
+        // As the service reads it: checked first, so a malformed file is an error with its line,
+        // never a trap inside Foundation's JSON5 reader.
+        do {
+            try JSON5Source.check(data, file: "registry")
+        } catch {
+            throw Error(description: "not a registry: \(error)")
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         let file: File

@@ -208,6 +208,13 @@ extension Scenario {
     }
 
     public static func parse(_ data: Data, file: String) throws(ScenarioError) -> Scenario {
+        // The service's JSON5 check first: Foundation's reader traps (kills the process) on some
+        // malformed files, e.g. invalid UTF-8 or a number like `-.5e+`, and gives no line.
+        do {
+            try JSON5Source.check(data, file: file)
+        } catch {
+            throw ScenarioError(file: file, field: "", message: error.line.map { "line \($0): \(error.message)" } ?? error.message)
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         do {
