@@ -9,35 +9,19 @@ import YizhanProcess
 /// overlap area, sole providers), the holes of 1 % of the fleet down, and nearest-working-station
 /// look-ups. Medians of `--runs`, with the machine. `--registry` instead prints the figures per
 /// league of a registry file (the README's sample-registry table).
-let arguments = Array(CommandLine.arguments.dropFirst())
-var sizes = [3_000, 186_000]
-var runs = 3
-var radius = 1_000.0
-var registryPath: String?
-var i = 0
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("coverage-bench: \(message)\nusage: coverage-bench [--stations 3000,186000] [--runs 3] [--radius 1000] [--registry PATH]\n".utf8))
     exit(2)
 }
-while i < arguments.count {
-    let value = i + 1 < arguments.count ? arguments[i + 1] : nil
-    switch arguments[i] {
-    case "--stations":
-        sizes = value?.split(separator: ",").compactMap { Int($0) } ?? []
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { fail("--stations takes counts such as 3000,186000") }
-    case "--runs":
-        guard let n = value.flatMap({ Int($0) }), (1...50).contains(n) else { fail("--runs takes 1 to 50") }
-        runs = n
-    case "--radius":
-        guard let r = value.flatMap({ Double($0) }), (50...20_000).contains(r) else { fail("--radius takes 50 to 20000 metres") }
-        radius = r
-    case "--registry":
-        guard let p = value else { fail("--registry takes a path") }
-        registryPath = p
-    default:
-        fail("unknown argument \(arguments[i])")
-    }
-    i += 2
+let sizes: [Int], runs: Int, radius: Double, registryPath: String?
+do {
+    let flags = try Flags(Array(CommandLine.arguments.dropFirst()), accepted: ["stations", "runs", "radius", "registry"], positional: false)
+    sizes = try flags.counts("stations", default: [3_000, 186_000])
+    runs = try flags.int("runs", in: 1...50, default: 3)
+    radius = try flags.double("radius", in: 50...20_000, default: 1_000)
+    registryPath = flags["registry"]
+} catch {
+    fail("\(error)")
 }
 
 func seconds(_ body: () -> Void) -> Double {

@@ -1,3 +1,5 @@
+import YizhanCore
+
 /// The benchmark's flags.
 struct BenchSettings: Sendable {
     var messages = 200_000
@@ -11,24 +13,19 @@ struct BenchSettings: Sendable {
         let description: String
     }
 
-    static func parse(_ arguments: [String]) throws -> BenchSettings {
+    static let usage = "usage: ingest-bench [--messages N] [--stations N] [--rounds N] [--window N] [--batch N]"
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> BenchSettings {
         var s = BenchSettings()
-        var args = arguments
-        let usage = "usage: ingest-bench [--messages N] [--stations N] [--rounds N] [--window N] [--batch N]"
-        while !args.isEmpty {
-            let flag = args.removeFirst()
-            guard let value = args.first.flatMap(Int.init), value > 0 else {
-                throw UsageError(description: "\(flag) needs a positive whole number\n\(usage)")
-            }
-            args.removeFirst()
-            switch flag {
-            case "--messages": s.messages = value
-            case "--stations": s.stations = value
-            case "--rounds": s.rounds = value
-            case "--window": s.window = value
-            case "--batch": s.batch = value
-            default: throw UsageError(description: "unknown flag \(flag)\n\(usage)")
-            }
+        do {
+            let flags = try Flags(arguments, accepted: ["messages", "stations", "rounds", "window", "batch"], positional: false)
+            s.messages = try flags.int("messages", in: 1...100_000_000, default: s.messages)
+            s.stations = try flags.int("stations", in: 1...1_000_000, default: s.stations)
+            s.rounds = try flags.int("rounds", in: 1...100, default: s.rounds)
+            s.window = try flags.int("window", in: 1...100_000, default: s.window)
+            if flags["batch"] != nil { s.batch = try flags.int("batch", in: 1...1_000_000, default: 0) }
+        } catch {
+            throw UsageError(description: "\(error)\n\(usage)")
         }
         return s
     }

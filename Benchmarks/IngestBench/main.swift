@@ -1,6 +1,6 @@
 import Foundation
 
-// Ingest benchmark; see IngestBenchmark.swift. Flags: --messages N --stations N --rounds N --window N.
+// Ingest benchmark; see IngestBenchmark.swift. Flags: BenchSettings.usage.
 do {
     let settings = try BenchSettings.parse(Array(CommandLine.arguments.dropFirst()))
     try IngestBenchmark(settings: settings).run()

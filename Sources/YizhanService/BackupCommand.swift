@@ -1,4 +1,5 @@
 import Foundation
+import YizhanCore
 import YizhanStore
 
 /// `yizhan backup --to FILE [--db PATH | --config PATH]`: a consistent copy of the store, taken

@@ -1,5 +1,5 @@
 import Testing
-import YizhanService
+import YizhanCore
 
 @Suite struct FlagsTests {
     let accepted: Set<String> = ["db", "http", "broker"]
@@ -62,5 +62,26 @@ import YizhanService
         #expect(problem(["--http", "1.2.3.4:5", "--broker"]) == "--broker needs a value")
         #expect(problem(["--db="]) == "--db needs a non-empty value")
         #expect(problem(["--db", ""]) == "--db needs a non-empty value")
+    }
+
+    /// The typed readers the benchmarks use: absent gives the default, a bad or out-of-range
+    /// value names the flag, the range and what was given.
+    @Test func numbersAndCountsAreCheckedWithTheirRange() throws {
+        let f = try Flags(["--runs", "7", "--radius=250.5", "--stations", "3000,186000"], accepted: ["runs", "radius", "stations", "n"])
+        #expect(try f.int("runs", in: 1...50, default: 3) == 7)
+        #expect(try f.int("n", in: 1...50, default: 3) == 3)
+        #expect(try f.double("radius", in: 50...20_000, default: 1_000) == 250.5)
+        #expect(try f.counts("stations", default: [1]) == [3_000, 186_000])
+        func message(_ args: [String], _ read: (Flags) throws -> Void) -> String? {
+            do { try read(try Flags(args, accepted: ["runs", "radius", "stations"])); return nil } catch { return "\(error)" }
+        }
+        #expect(message(["--runs", "0"]) { _ = try $0.int("runs", in: 1...50, default: 3) } == "--runs takes a whole number from 1 to 50, got 0")
+        #expect(message(["--runs", "x"]) { _ = try $0.int("runs", in: 1...50, default: 3) } == "--runs takes a whole number from 1 to 50, got x")
+        #expect(message(["--radius", "1e9"]) { _ = try $0.double("radius", in: 50...20_000, default: 1) }?.hasPrefix("--radius takes a number from 50.0 to 20000.0") == true)
+        for bad in ["3000,", "0", "a,1", ",", "3000,-1"] {
+            #expect(message(["--stations", bad]) { _ = try $0.counts("stations", default: [1]) } == "--stations takes counts such as 3000,186000, got \(bad)", "\(bad)")
+        }
+        #expect(problem(["stray"]) == nil)
+        #expect(throws: Flags.Problem(description: "unexpected argument stray")) { try Flags(["stray"], accepted: [], positional: false) }
     }
 }
