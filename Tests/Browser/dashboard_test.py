@@ -210,6 +210,15 @@ def station_page_shows_values_alerts_history_and_charts():
             [P.window, P.range] = saved;
             return d;""", key)
         assert path.count("L") == 2 and path.count("M") == 2, f"{key}: {path}"
+    # Value labels on the y axis are all different, also for a series that hardly moves.
+    for values in ([99.99, 100, 100], [3.9, 4.1, 4.0], [0, 7.5, 2], [1200, 1350, 1300]):
+        labels = js("""const w = WINDOWS[0], saved = [P.window, P.range];
+            P.window = w; P.range = [0, 10 * w.stepMs];
+            const pts = arguments[0].map((v, k) => [k * w.stepMs, v]);
+            const out = [...lineChart("battery_pct", pts, 400).querySelectorAll("text.y-tick")].map((t) => t.textContent);
+            [P.window, P.range] = saved;
+            return out;""", values)
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), f"{values}: {labels}"
 
 
 @test

@@ -270,10 +270,14 @@ function lineChart(metric, points, width) {
   }
   // Grid and ticks.
   const ticks = isBool ? [0, 1] : niceTicks(lo, hi, 4);
+  // As many decimals as the tick step has, so neighbouring labels never read the same
+  // (99.995 and 100 were both "100").
+  const stepText = ticks.length > 1 ? String(+(ticks[1] - ticks[0]).toPrecision(6)) : "1";
+  const places = stepText.includes(".") ? Math.min(6, stepText.length - stepText.indexOf(".") - 1) : 0;
   for (const v of ticks) {
     root.append(svg("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
-    const label = isBool ? I18N.boolText(metric, v === 1) : (Math.abs(v) >= 100 ? v.toFixed(0) : String(+v.toFixed(2)));
-    root.append(svg("text", { class: "tick", x: L - 6, y: y(v) + 3.5, "text-anchor": "end" }, label));
+    const label = isBool ? I18N.boolText(metric, v === 1) : String(+v.toFixed(places));
+    root.append(svg("text", { class: "tick y-tick", x: L - 6, y: y(v) + 3.5, "text-anchor": "end" }, label));
   }
   const span = t1 - t0;
   const nx = 5;

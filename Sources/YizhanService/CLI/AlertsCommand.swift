@@ -13,10 +13,7 @@ enum AlertsCommand {
         ViewCommand.run("alerts", usage: usage) { () throws(ViewCommand.Failure) -> String in
             let view = try ViewCommand("alerts", args, accepted: ["state", "region", "station", "limit"], environment: environment)
             _ = try view.positional(0, "no arguments")
-            let state = view.flags["state"] ?? "firing"
-            guard states.contains(state) else {
-                throw .usage("--state: \"\(state)\" is not one of \(states.joined(separator: ", "))")
-            }
+            let state = try view.choice("state", of: states, default: "firing")
             let region = try view.region()
             let limit = try ViewCommand.count("limit", view.flags["limit"], max: 10_000)
             if let station = view.flags["station"], !StationTopic.isStationID(station) {

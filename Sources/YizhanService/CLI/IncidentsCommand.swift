@@ -15,10 +15,7 @@ enum IncidentsCommand {
             let view = try ViewCommand("incidents", args, accepted: ["state", "region", "limit"], formats: [.table, .json],
                                        environment: environment)
             _ = try view.positional(0, "no arguments")
-            let state = view.flags["state"] ?? "all"
-            guard states.contains(state) else {
-                throw .usage("--state: \"\(state)\" is not one of \(states.joined(separator: ", "))")
-            }
+            let state = try view.choice("state", of: states, default: "all")
             let region = try view.region()
             let limit = try ViewCommand.count("limit", view.flags["limit"], max: 10_000)
             let endpoint = try view.endpoint()

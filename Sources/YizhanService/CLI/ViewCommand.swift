@@ -139,6 +139,15 @@ struct ViewCommand {
         return flags.positional
     }
 
+    /// One of `choices`; `fallback` when the flag is absent.
+    func choice(_ flag: String, of choices: [String], default fallback: String) throws(Failure) -> String {
+        let value = flags[flag] ?? fallback
+        guard choices.contains(value) else {
+            throw .usage("--\(flag): \"\(value)\" is not one of \(choices.joined(separator: ", "))")
+        }
+        return value
+    }
+
     func region() throws(Failure) -> String? {
         guard let region = flags["region"] else { return nil }
         guard StationTopic.isRegionCode(region) else {
